@@ -1,0 +1,76 @@
+"""The `bland-sms-mock` command line."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from mock_server import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="bland-sms-mock")
+def main() -> None:
+    """A stateful mock of the Bland SMS conversations API, and a kit to check any implementation."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=4010, show_default=True, type=click.IntRange(0, 65535), help="Port (0: a free one).")
+@click.option(
+    "--config", "config_path", type=click.Path(exists=True, dir_okay=False), help="Accounts file (YAML or JSON)."
+)
+@click.option("--no-control", is_flag=True, help="Leave out the /_mock control API.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Worker threads.")
+def serve(host: str, port: int, config_path: str | None, no_control: bool, threads: int) -> None:
+    """Run the mock server until Ctrl-C."""
+    from mock_server.app import create_app
+    from mock_server.config import ConfigError, load_config
+    from mock_server.serving import make_server, serve_forever
+
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    app = create_app(config, control=not no_control)
+    try:
+        server = make_server(app, host, port, threads)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    shown_host = f"[{host}]" if ":" in host else host
+    url = f"http://{shown_host}:{server.effective_port}"
+    first = config.accounts[0]
+    lines = [
+        f"bland-sms-mock {__version__} listening on {url}",
+        f"  API key:      {first.api_key}",
+        *(f"  Agent number: {n.number}  {_describe(n.sms_config)}" for n in first.agent_numbers),
+    ]
+    if len(config.accounts) > 1:
+        lines.append(f"  (+{len(config.accounts) - 1} more accounts from {config_path})")
+    if not no_control:
+        lines.append(f"  Control API:  {url}/_mock/health")
+    lines += [
+        f"  Try:          curl -H 'authorization: {first.api_key}' {url}/v1/sms/conversations",
+        "Press Ctrl-C to stop.",
+    ]
+    click.echo("\n".join(lines))
+    sys.stdout.flush()
+    serve_forever(server, on_stop=lambda: click.echo("bland-sms-mock stopped."))
+
+
+def _describe(sms_config: object) -> str:
+    settings = {k: v for k, v in vars(sms_config).items() if v is not None and not k.endswith("message")}
+    return "(" + ", ".join(f"{k} {v}s" for k, v in settings.items()) + ")" if settings else "(no sms_config)"
+
+
+@main.command()
+def openapi() -> None:
+    """Print the OpenAPI document of the two endpoints (YAML)."""
+    from contracts.openapi import render_yaml
+
+    click.echo(render_yaml(), nl=False)
+
+
+if __name__ == "__main__":
+    main()

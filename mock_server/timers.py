@@ -1,0 +1,50 @@
+"""Due-time heap of conversation timers (warnings and timeouts), fired in due order."""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from dataclasses import dataclass, field
+from typing import Literal
+
+TimerKind = Literal["warning", "timeout"]
+
+
+@dataclass(order=True, slots=True)
+class Timer:
+    """One scheduled timer; stale once its conversation's generation has moved on."""
+
+    due_ms: int
+    seq: int
+    conversation_id: str = field(compare=False)
+    kind: TimerKind = field(compare=False)
+    generation: int = field(compare=False)
+
+
+class TimerQueue:
+    """A min-heap of timers; cancelling is lazy (a bumped generation makes entries stale)."""
+
+    def __init__(self) -> None:
+        self._heap: list[Timer] = []
+        self._seq = itertools.count()
+
+    def schedule(self, due_ms: int, conversation_id: str, kind: TimerKind, generation: int) -> None:
+        """Add a timer."""
+        heapq.heappush(self._heap, Timer(due_ms, next(self._seq), conversation_id, kind, generation))
+
+    def pop_due(self, now_ms: int) -> Timer | None:
+        """Remove and return the earliest timer due at or before `now_ms`, or None."""
+        if self._heap and self._heap[0].due_ms <= now_ms:
+            return heapq.heappop(self._heap)
+        return None
+
+    def next_due_ms(self) -> int | None:
+        """The due instant of the earliest timer (possibly stale), or None."""
+        return self._heap[0].due_ms if self._heap else None
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def clear(self) -> None:
+        """Drop every timer."""
+        self._heap.clear()
