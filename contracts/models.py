@@ -729,3 +729,72 @@ class MockConfig(BaseModel):
 
     strict_numbers: bool = False
     accounts: list[ConfiguredAccount] = Field(min_length=1)
+
+
+class StoredMessage(BaseModel):
+    """A message in a snapshot or seed file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sender: Literal["USER", "AGENT"] = "USER"
+    kind: Literal["message", "warning", "timeout"] = "message"
+    message: str
+    message_sid: str | None = None
+    created_at: str
+
+    @field_validator("created_at")
+    @classmethod
+    def _instant(cls, value: str) -> str:
+        parse_timestamp(value)
+        return value
+
+
+class StoredConversation(BaseModel):
+    """A conversation in a snapshot or seed file; what a seed leaves out is derived from its messages."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    account: str | None = Field(None, description="Account name or API key; the first account when left out.")
+    id: str | None = None
+    user_number: PhoneNumber
+    agent_number: PhoneNumber
+    created_at: str | None = None
+    updated_at: str | None = None
+    variables: dict[str, Any] = Field(default_factory=dict)
+    current_node_id: str | None = None
+    curr_pathway_id: str | None = None
+    curr_pathway_version: str | None = None
+    is_active: bool = True
+    timed_out_at: str | None = None
+    time_out: Seconds | None = None
+    timeout_message: str | None = None
+    warning_time: Seconds | None = None
+    warning_message: str | None = None
+    warning_due: str | None = Field(None, description="Pending warning; derived from the messages when left out.")
+    timeout_due: str | None = Field(None, description="Pending timeout; derived from the messages when left out.")
+    messages: list[StoredMessage] = Field(min_length=1)
+
+    @field_validator("created_at", "updated_at", "timed_out_at", "warning_due", "timeout_due")
+    @classmethod
+    def _instant(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_timestamp(value)
+        return value
+
+
+class StoredAccount(ConfiguredAccount):
+    """An account in a snapshot: whether it came from the config or was added at run time."""
+
+    from_config: bool = True
+
+
+class Snapshot(BaseModel):
+    """The whole state of a mock as versioned JSON (`GET`/`PUT /_mock/snapshot`, seed files)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["bland-sms-mock/snapshot"] = "bland-sms-mock/snapshot"
+    version: Literal[1] = 1
+    clock: ClockState | None = None
+    accounts: list[StoredAccount] = Field(default_factory=list)
+    conversations: list[StoredConversation] = Field(default_factory=list)

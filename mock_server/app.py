@@ -113,8 +113,10 @@ def create_app(
     app.extensions[EXTENSION] = Store(accounts_from(config), clock or Clock(), config.strict_numbers)
     app.register_blueprint(api)
     if control:
+        from mock_server.control import CAPABILITIES_KEY
         from mock_server.control import control as control_blueprint
 
+        app.config[CAPABILITIES_KEY] = ["clock", "reset", "accounts", "messages", "seed", "snapshot"]
         app.register_blueprint(control_blueprint)
     app.register_error_handler(ApiError, _render_api_error)
     app.register_error_handler(HTTPException, _render_http_error)

@@ -2,14 +2,46 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import sys
 
 import click
 
 from mock_server import __version__
 
+LAZY_COMMANDS: dict[str, str] = {
+    "check": "contracts.kit_cli:check",
+    "replay": "contracts.scenarios.cli:replay",
+    "record": "contracts.scenarios.cli:record",
+}
+"""Commands that live beside the modules they drive, imported only when called."""
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    """A click group that loads the commands of `LAZY_COMMANDS` on first use (fast start for `serve`)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        lazy = [name for name, target in LAZY_COMMANDS.items() if _module_exists(target.split(":")[0])]
+        return sorted([*super().list_commands(ctx), *lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        target = LAZY_COMMANDS.get(cmd_name)
+        if command is not None or target is None or not _module_exists(target.split(":")[0]):
+            return command
+        module, attribute = target.split(":")
+        return getattr(importlib.import_module(module), attribute)
+
+
+def _module_exists(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="bland-sms-mock")
 def main() -> None:
     """A stateful mock of the Bland SMS conversations API, and a kit to check any implementation."""
@@ -22,18 +54,38 @@ def main() -> None:
     "--config", "config_path", type=click.Path(exists=True, dir_okay=False), help="Accounts file (YAML or JSON)."
 )
 @click.option("--no-control", is_flag=True, help="Leave out the /_mock control API.")
+@click.option(
+    "--seed",
+    "seeds",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Seed file (YAML or JSON) of accounts and conversations to load at start; repeatable.",
+)
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Worker threads.")
-def serve(host: str, port: int, config_path: str | None, no_control: bool, threads: int) -> None:
+def serve(
+    host: str, port: int, config_path: str | None, no_control: bool, seeds: tuple[str, ...], threads: int
+) -> None:
     """Run the mock server until Ctrl-C."""
     from mock_server.app import create_app
     from mock_server.config import ConfigError, load_config
+    from mock_server.errors import ApiError
     from mock_server.serving import make_server, serve_forever
+    from mock_server.snapshot import parse_snapshot, read_document, seed
+    from mock_server.web import EXTENSION
 
     try:
         config = load_config(config_path)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
     app = create_app(config, control=not no_control)
+    for path in seeds:
+        try:
+            count = seed(app.extensions[EXTENSION], parse_snapshot(read_document(path)))
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
+        except ApiError as exc:
+            raise click.UsageError(f"{path}: " + "; ".join(message for _, message in exc.problems)) from None
+        click.echo(f"Seeded {count} conversations from {path}")
     try:
         server = make_server(app, host, port, threads)
     except OSError as exc:

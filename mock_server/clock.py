@@ -49,10 +49,14 @@ class Clock:
                 self._frozen_at = None
             return self.now_ms()
 
-    def set(self, instant_ms: int) -> int:
-        """Freeze the clock at `instant_ms`."""
+    def set(self, instant_ms: int, *, frozen: bool = True) -> int:
+        """Put the clock at `instant_ms`: frozen there, or (with `frozen=False`) running on from it."""
         with self._lock:
-            self._frozen_at = instant_ms
+            if frozen:
+                self._frozen_at = instant_ms
+            else:
+                self._frozen_at = None
+                self._offset_ms = instant_ms - system_now_ms()
             return instant_ms
 
     def advance(self, seconds: float) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, current_app
 
 from contracts.models import (
     AccountSpec,
@@ -15,18 +15,25 @@ from contracts.models import (
     to_epoch_ms,
 )
 from mock_server import __version__
+from mock_server.snapshot import export_state, parse_snapshot, restore, seed
 from mock_server.web import authenticate, json_response, ok, read_object, store, validate
 
 control = Blueprint("control", __name__, url_prefix="/_mock")
 
-CAPABILITIES = ["clock", "reset", "accounts", "messages"]
+CAPABILITIES_KEY = "MOCK_CAPABILITIES"
+"""App config key listing the capabilities `/_mock/health` reports; features append to it in `init_app`."""
 
 
 @control.get("/health")
 def health() -> Any:
     """Say this is the mock, its version and what it can do."""
     return json_response(
-        {"status": "ok", "service": "bland-sms-mock", "version": __version__, "capabilities": CAPABILITIES}
+        {
+            "status": "ok",
+            "service": "bland-sms-mock",
+            "version": __version__,
+            "capabilities": current_app.config[CAPABILITIES_KEY],
+        }
     )
 
 
@@ -97,3 +104,23 @@ def conversation_detail(conversation_id: str) -> Any:
 def conversation_messages(conversation_id: str) -> Any:
     """A conversation's whole history, oldest first."""
     return ok(store().messages(authenticate(), conversation_id))
+
+
+@control.post("/seed")
+def load_seed() -> Any:
+    """Add the accounts and conversations of a seed document (the snapshot format, fields optional)."""
+    added = seed(store(), parse_snapshot(read_object()))
+    return json_response({"status": "ok", "conversations": added})
+
+
+@control.get("/snapshot")
+def take_snapshot() -> Any:
+    """The whole state as versioned JSON: accounts, conversations, messages, clock, pending timers."""
+    return json_response(export_state(store()))
+
+
+@control.put("/snapshot")
+def restore_snapshot() -> Any:
+    """Replace the whole state with a snapshot taken earlier."""
+    restore(store(), parse_snapshot(read_object()))
+    return json_response({"status": "ok"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +13,7 @@ BODY_LIMIT_BYTES = 16 * 1024 * 1024
 """Waitress's own ceiling; the app answers 413 with the envelope above 1 MiB well before this."""
 
 
-def make_server(app: Any, host: str, port: int, threads: int = 8) -> Any:
+def make_server(app: Any, host: str, port: int, threads: int = 8, **adjustments: Any) -> Any:
     """Bind a waitress server (port 0 picks a free port; read it back from `.effective_port`)."""
     return create_server(
         app,
@@ -23,6 +24,7 @@ def make_server(app: Any, host: str, port: int, threads: int = 8) -> Any:
         max_request_body_size=BODY_LIMIT_BYTES,
         clear_untrusted_proxy_headers=True,
         channel_timeout=30,
+        **adjustments,
     )
 
 
@@ -42,3 +44,39 @@ def serve_forever(server: Any, on_stop: Callable[[], None] | None = None) -> Non
         server.close()
         if on_stop:
             on_stop()
+
+
+class BackgroundServer:
+    """A real server for an app on a free loopback port, in a daemon thread; for tests and tools.
+
+    Use as a context manager, or call `start()` and `stop()`.
+    """
+
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> None:
+        self.app = app
+        self._server = make_server(app, host, port, threads, asyncore_loop_timeout=0.05)
+        self.host = host
+        self.port: int = self._server.effective_port
+        self._thread = threading.Thread(target=self._server.run, name=f"bland-sms-mock:{self.port}", daemon=True)
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. `http://127.0.0.1:54321`."""
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> BackgroundServer:
+        """Start answering requests (the socket is already bound, so no request is refused)."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Close the socket and the worker threads, and wait for the serving thread to end."""
+        self._server.close()
+        self._server.task_dispatcher.shutdown()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> BackgroundServer:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()

@@ -152,6 +152,11 @@ class Store:
         for account in keep:
             self._register(Account(account.name, list(account.api_keys), dict(account.numbers), account.from_config))
 
+    def add_loaded_account(self, account: Account) -> None:
+        """Register an account read from a snapshot or seed (caller holds the lock)."""
+        self._register(account)
+        self.version += 1
+
     def _register(self, account: Account) -> None:
         self.accounts[account.name] = account
         for key in account.api_keys:
@@ -323,12 +328,35 @@ class Store:
 
     def _open(self, account: Account, request: CreateRequest, sms_config: SmsConfig, now: int) -> Conversation:
         conversation = Conversation(new_id("convo"), request.user_number, request.agent_number, now, now, sms_config)
+        self.adopt(account, conversation)
+        return conversation
+
+    def adopt(self, account: Account, conversation: Conversation) -> None:
+        """Index a conversation under its account and schedule its pending timers (caller holds the lock)."""
         account.conversations[conversation.id] = conversation
-        account.active[(conversation.user_number, conversation.agent_number)] = conversation
+        if conversation.is_active:
+            account.active[(conversation.user_number, conversation.agent_number)] = conversation
         account.by_created.add(conversation)
         self.conversations[conversation.id] = conversation
         self._owner[conversation.id] = account
-        return conversation
+        for kind, due in (("warning", conversation.warning_due), ("timeout", conversation.timeout_due)):
+            if due is not None:
+                self.timers.schedule(due, conversation.id, kind, conversation.generation)
+        self.version += 1
+
+    def replace_accounts(self, accounts: list[Account]) -> None:
+        """Drop every account and conversation and start over with `accounts` (caller holds the lock)."""
+        self.accounts, self.by_key, self.conversations, self._owner = {}, {}, {}, {}
+        self.timers = TimerQueue()
+        for account in accounts:
+            self._register(account)
+        self.version += 1
+
+    def find_account(self, name_or_key: str | None) -> Account | None:
+        """An account by name or API key; the first account for None."""
+        if name_or_key is None:
+            return next(iter(self.accounts.values()), None)
+        return self.accounts.get(name_or_key) or self.by_key.get(name_or_key)
 
     # --------------------------------------------------------------------------------------- read
 

@@ -1,0 +1,254 @@
+"""Export the whole state of a mock as versioned JSON, and load it back (snapshots and seed files).
+
+A snapshot restores exactly: accounts, conversations, messages, the clock and every pending timer, so
+a restored mock fires the same timers at the same instants. A seed adds accounts and conversations to
+what a mock already has; what a seed leaves out (ids, timestamps, pending timers) is derived.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from contracts.models import (
+    ErrorCode,
+    Snapshot,
+    StoredAccount,
+    StoredConversation,
+    format_timestamp,
+    parse_timestamp,
+    to_epoch_ms,
+)
+from mock_server.errors import ApiError, problems_from_validation
+from mock_server.store import TIMEOUT_SETTINGS, Account, Conversation, Message, Store, new_id
+
+
+def _ms(text: str | None) -> int | None:
+    return None if text is None else to_epoch_ms(parse_timestamp(text))
+
+
+def _iso(ms: int | None) -> str | None:
+    return None if ms is None else format_timestamp(ms)
+
+
+def export_state(store: Store) -> dict[str, Any]:
+    """The whole state as a `Snapshot` dict (timers due by now fire first)."""
+    with store.lock:
+        store.fire_due()
+        accounts = [
+            {
+                "name": a.name,
+                "api_key": a.api_keys[0],
+                "api_keys": a.api_keys[1:],
+                "agent_numbers": [
+                    {"number": n, "sms_config": c.model_dump(exclude_none=True)} for n, c in a.numbers.items()
+                ],
+                "from_config": a.from_config,
+            }
+            for a in store.accounts.values()
+        ]
+        conversations = [_export_conversation(a.name, c) for a in store.accounts.values() for c in a.by_created]
+        return {
+            "format": "bland-sms-mock/snapshot",
+            "version": 1,
+            "clock": {"now": format_timestamp(store.clock.now_ms()), "frozen": store.clock.frozen},
+            "accounts": accounts,
+            "conversations": conversations,
+        }
+
+
+def _export_conversation(account: str, c: Conversation) -> dict[str, Any]:
+    return {
+        "account": account,
+        "id": c.id,
+        "user_number": c.user_number,
+        "agent_number": c.agent_number,
+        "created_at": format_timestamp(c.created_at),
+        "updated_at": format_timestamp(c.updated_at),
+        "variables": c.variables,
+        "current_node_id": c.current_node_id,
+        "curr_pathway_id": c.curr_pathway_id,
+        "curr_pathway_version": c.curr_pathway_version,
+        "is_active": c.is_active,
+        "timed_out_at": _iso(c.timed_out_at),
+        **{s: getattr(c, s) for s in TIMEOUT_SETTINGS},
+        "warning_due": _iso(c.warning_due),
+        "timeout_due": _iso(c.timeout_due),
+        "messages": [
+            {
+                "sender": str(m.sender),
+                "kind": str(m.kind),
+                "message": m.text,
+                "message_sid": m.sid,
+                "created_at": format_timestamp(m.created_at),
+            }
+            for m in c.messages
+        ],
+    }
+
+
+def parse_snapshot(data: Any) -> Snapshot:
+    """Validate a snapshot or seed document.
+
+    Raises:
+        ApiError: INVALID_FIELD naming each bad field.
+    """
+    try:
+        return Snapshot.model_validate(data)
+    except ValidationError as exc:
+        raise ApiError(problems_from_validation(exc)) from None
+
+
+def read_document(path: str | Path) -> Any:
+    """Read a YAML or JSON file.
+
+    Raises:
+        ValueError: unreadable or malformed, naming the file.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        return json.loads(text) if str(path).endswith(".json") else yaml.safe_load(text)
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        raise ValueError(f"{path}: {exc}") from None
+
+
+def restore(store: Store, snapshot: Snapshot) -> None:
+    """Replace the whole state with a snapshot's (accounts, conversations, clock, timers).
+
+    Raises:
+        ApiError: the snapshot is inconsistent (nothing is changed then).
+    """
+    with store.lock:
+        accounts = [_account(a) for a in snapshot.accounts] or [
+            Account(a.name, list(a.api_keys), dict(a.numbers), a.from_config) for a in store.accounts.values()
+        ]
+        by_name = {a.name: a for a in accounts} | {k: a for a in accounts for k in a.api_keys}
+        built = _build_conversations(snapshot.conversations, lambda ref: by_name.get(ref) if ref else accounts[0], {})
+        store.replace_accounts(accounts)
+        for account, conversation in built:
+            store.adopt(account, conversation)
+        if snapshot.clock is not None:
+            store.clock.set(_ms(snapshot.clock.now), frozen=snapshot.clock.frozen)
+
+
+def seed(store: Store, snapshot: Snapshot) -> int:
+    """Add a seed's accounts (those not known yet) and conversations; return how many conversations.
+
+    Raises:
+        ApiError: the seed is inconsistent with itself or with the mock (nothing is changed then).
+    """
+    with store.lock:
+        new_accounts = [_account(a) for a in snapshot.accounts if store.find_account(a.name or a.api_key) is None]
+        owned = {n: a.name for a in store.accounts.values() for n in a.numbers}
+        for account in new_accounts:
+            for number in account.numbers:
+                if number in owned:
+                    raise ApiError.one(
+                        ErrorCode.INVALID_FIELD, f"accounts: {number} belongs to account {owned[number]}"
+                    )
+        pending = {a.name: a for a in new_accounts} | {k: a for a in new_accounts for k in a.api_keys}
+
+        def lookup(ref: str | None) -> Account | None:
+            return pending.get(ref) or store.find_account(ref) if ref else store.find_account(None)
+
+        active = {(a.name, *pair): c for a in store.accounts.values() for pair, c in a.active.items()}
+        built = _build_conversations(snapshot.conversations, lookup, active, taken=set(store.conversations))
+        for account in new_accounts:
+            store.add_loaded_account(account)
+        for account, conversation in built:
+            store.adopt(account, conversation)
+        return len(built)
+
+
+def _account(spec: StoredAccount) -> Account:
+    keys = [spec.api_key, *(k for k in spec.api_keys if k != spec.api_key)]
+    return Account(
+        spec.name or spec.api_key, keys, {n.number: n.sms_config for n in spec.agent_numbers}, spec.from_config
+    )
+
+
+def _build_conversations(
+    records: list[StoredConversation],
+    lookup: Any,
+    active: dict[tuple[str, str, str], Any],
+    taken: set[str] | None = None,
+) -> list[tuple[Account, Conversation]]:
+    taken = set(taken or ())
+    built: list[tuple[Account, Conversation]] = []
+    for i, record in enumerate(records):
+        where = f"conversations[{i}]"
+        account = lookup(record.account)
+        if account is None:
+            raise ApiError.one(ErrorCode.INVALID_FIELD, f"{where}.account: no account {record.account!r}")
+        sms_config = account.numbers.get(record.agent_number)
+        if sms_config is None:
+            raise ApiError.one(
+                ErrorCode.AGENT_NUMBER_NOT_FOUND,
+                f"{where}.agent_number: {record.agent_number} is not a number of {account.name}",
+            )
+        conversation_id = record.id or new_id("convo")
+        if conversation_id in taken:
+            raise ApiError.one(ErrorCode.INVALID_FIELD, f"{where}.id: {conversation_id} is used twice")
+        taken.add(conversation_id)
+        conversation = _conversation(record, conversation_id, sms_config)
+        if conversation.is_active:
+            pair = (account.name, conversation.user_number, conversation.agent_number)
+            if pair in active:
+                raise ApiError.one(
+                    ErrorCode.INVALID_FIELD,
+                    f"{where}.is_active: {pair[1]} and {pair[2]} already have an active conversation",
+                )
+            active[pair] = conversation
+        built.append((account, conversation))
+    return built
+
+
+def _conversation(record: StoredConversation, conversation_id: str, sms_config: Any) -> Conversation:
+    messages = sorted(
+        (Message(m.sender, m.kind, m.message, m.message_sid, _ms(m.created_at)) for m in record.messages),
+        key=lambda m: m.created_at,
+    )
+    timed_out_at = _ms(record.timed_out_at)
+    created_at = _ms(record.created_at) if record.created_at else messages[0].created_at
+    updated_at = _ms(record.updated_at) if record.updated_at else max(messages[-1].created_at, timed_out_at or 0)
+    conversation = Conversation(
+        conversation_id,
+        record.user_number,
+        record.agent_number,
+        created_at,
+        updated_at,
+        sms_config,
+        messages=messages,
+        variables=dict(record.variables),
+        current_node_id=record.current_node_id,
+        curr_pathway_id=record.curr_pathway_id,
+        curr_pathway_version=record.curr_pathway_version,
+        is_active=record.is_active and timed_out_at is None,
+        timed_out_at=timed_out_at,
+        **{s: getattr(record, s) for s in TIMEOUT_SETTINGS},
+    )
+    if not conversation.is_active:
+        return conversation
+    if record.warning_due is not None or record.timeout_due is not None:
+        conversation.warning_due, conversation.timeout_due = _ms(record.warning_due), _ms(record.timeout_due)
+    else:
+        _derive_timers(conversation)
+    return conversation
+
+
+def _derive_timers(conversation: Conversation) -> None:
+    """Pending timers of a seeded conversation: from its last sent message, if an AGENT wrote it."""
+    sent = [m for m in conversation.messages if m.kind == "message"]
+    time_out = conversation.effective("time_out")
+    if not sent or sent[-1].sender != "AGENT" or time_out is None:
+        return
+    start = sent[-1].created_at
+    conversation.timeout_due = start + time_out * 1000
+    warning_time = conversation.effective("warning_time")
+    warned = any(m.kind == "warning" and m.created_at >= start for m in conversation.messages)
+    if warning_time is not None and warning_time < time_out and not warned:
+        conversation.warning_due = start + warning_time * 1000
