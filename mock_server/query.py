@@ -103,7 +103,11 @@ def select(account: Account, params: ListQuery, filters: list[Filter]) -> tuple[
     if params.sortBy is SortField.CREATED_AT:
         index = account.by_created
         if not predicates:
-            return list(index.islice(start, start + params.pageSize, reverse=descending)), len(index)
+            size = len(index)
+            stop = start + params.pageSize
+            if descending:  # islice(a, b, reverse=True) walks [a:b] backwards, so mirror the window
+                return list(index.islice(max(size - stop, 0), max(size - start, 0), reverse=True)), size
+            return list(index.islice(start, stop)), size
         ordered = reversed(index) if descending else iter(index)
         matching = [c for c in ordered if all(p(c) for p in predicates)]
     else:
