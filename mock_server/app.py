@@ -118,6 +118,9 @@ def create_app(
 
         app.config[CAPABILITIES_KEY] = ["clock", "reset", "accounts", "messages", "seed", "snapshot"]
         app.register_blueprint(control_blueprint)
+        from mock_server import ui
+
+        ui.init_app(app, app.config[CAPABILITIES_KEY])
     app.register_error_handler(ApiError, _render_api_error)
     app.register_error_handler(HTTPException, _render_http_error)
     app.register_error_handler(Exception, _render_unexpected)

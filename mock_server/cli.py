@@ -102,6 +102,7 @@ def serve(
         lines.append(f"  (+{len(config.accounts) - 1} more accounts from {config_path})")
     if not no_control:
         lines.append(f"  Control API:  {url}/_mock/health")
+        lines.append(f"  Inspector:    {url}/_mock/ui/")
     lines += [
         f"  Try:          curl -H 'authorization: {first.api_key}' {url}/v1/sms/conversations",
         "Press Ctrl-C to stop.",

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from waitress import wasyncore
 from waitress.server import create_server
 
 BODY_LIMIT_BYTES = 16 * 1024 * 1024
@@ -57,7 +58,8 @@ class BackgroundServer:
         self._server = make_server(app, host, port, threads, asyncore_loop_timeout=0.05)
         self.host = host
         self.port: int = self._server.effective_port
-        self._thread = threading.Thread(target=self._server.run, name=f"bland-sms-mock:{self.port}", daemon=True)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"bland-sms-mock:{self.port}", daemon=True)
 
     @property
     def url(self) -> str:
@@ -69,11 +71,17 @@ class BackgroundServer:
         self._thread.start()
         return self
 
-    def stop(self) -> None:
-        """Close the socket and the worker threads, and wait for the serving thread to end."""
+    def _run(self) -> None:
+        # Poll in short rounds so that stop() never closes a socket under a running poll.
+        while not self._stopping.is_set():
+            wasyncore.loop(timeout=0.05, map=self._server._map, count=1)
         self._server.close()
-        self._server.task_dispatcher.shutdown()
+
+    def stop(self) -> None:
+        """Stop polling, close the socket and the worker threads, and wait for the serving thread to end."""
+        self._stopping.set()
         self._thread.join(timeout=5)
+        self._server.task_dispatcher.shutdown()
 
     def __enter__(self) -> BackgroundServer:
         return self.start()

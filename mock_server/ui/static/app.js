@@ -1,0 +1,331 @@
+// The inspector: every value is put on the page with textContent, never parsed as HTML.
+"use strict";
+
+const FIELDS = ["created_at", "updated_at", "user_number", "agent_number", "is_active", "message_count",
+  "variables", "current_node_id", "curr_pathway_id", "curr_pathway_version", "timed_out_at"];
+const OPERATORS = ["eq", "contains", "startsWith", "endsWith", "gt", "gte", "lt", "lte"];
+
+const state = { accounts: [], key: null, page: 1, totalPages: 0, selected: null, version: null,
+  capabilities: [], clock: { now: 0, frozen: false, readAt: 0 }, timer: null };
+
+const $ = (id) => document.getElementById(id);
+
+function el(tag, text, className) {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  if (className) node.className = className;
+  return node;
+}
+
+async function api(method, path, { body, key } = {}) {
+  const headers = {};
+  if (key) headers.authorization = key;
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  let json = null;
+  try { json = await response.json(); } catch (_) { json = null; }
+  return { status: response.status, json };
+}
+
+function iso(ms) { return new Date(ms).toISOString(); }
+
+function shortTime(text) { return text ? text.replace("T", " ").replace(/\.\d{3}Z$/, "Z") : "—"; }
+
+function parseDuration(text) {
+  const value = text.trim();
+  if (/^\d+(\.\d+)?$/.test(value)) return Number(value);
+  const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(value);
+  if (!match || value === "") return null;
+  return Number(match[1] || 0) * 3600 + Number(match[2] || 0) * 60 + Number(match[3] || 0);
+}
+
+function humanSeconds(total) {
+  const seconds = Math.max(0, Math.round(total));
+  const h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
+  return (h ? `${h}h ` : "") + (h || m ? `${m}m ` : "") + `${s}s`;
+}
+
+function mockNow() {
+  const { now, frozen, readAt } = state.clock;
+  return frozen ? now : now + (Date.now() - readAt);
+}
+
+// ------------------------------------------------------------------------------------------- accounts
+
+async function loadAccounts() {
+  const { json } = await api("GET", "/_mock/accounts");
+  state.accounts = json.accounts;
+  const select = $("account");
+  select.replaceChildren(...state.accounts.map((account) => {
+    const option = el("option", `${account.name} (${account.api_key})`);
+    option.value = account.api_key;
+    return option;
+  }));
+  if (!state.accounts.some((a) => a.api_key === state.key)) state.key = state.accounts[0]?.api_key || null;
+  select.value = state.key;
+  renderAgentNumbers();
+}
+
+function renderAgentNumbers() {
+  const account = state.accounts.find((a) => a.api_key === state.key);
+  const numbers = account ? account.agent_numbers : [];
+  $("agent-number").replaceChildren(...numbers.map((n) => {
+    const option = el("option", n.number);
+    option.value = n.number;
+    return option;
+  }));
+}
+
+// -------------------------------------------------------------------------------------------- filters
+
+function addFilterRow(field = "user_number", operator = "contains", value = "") {
+  const row = el("div", null, "filter-row");
+  const index = $("filter-rows").children.length + 1;
+  const fieldSelect = el("select");
+  fieldSelect.setAttribute("aria-label", `Filter ${index} field`);
+  FIELDS.forEach((f) => fieldSelect.append(el("option", f)));
+  fieldSelect.value = field;
+  const operatorSelect = el("select");
+  operatorSelect.setAttribute("aria-label", `Filter ${index} operator`);
+  OPERATORS.forEach((o) => operatorSelect.append(el("option", o)));
+  operatorSelect.value = operator;
+  const input = el("input");
+  input.setAttribute("aria-label", `Filter ${index} value`);
+  input.placeholder = "value (null, true, 3, {\"k\": 1}…)";
+  input.value = value;
+  const remove = el("button", "Remove");
+  remove.type = "button";
+  remove.setAttribute("aria-label", `Remove filter ${index}`);
+  remove.addEventListener("click", () => { row.remove(); reloadFromFirstPage(); });
+  row.append(fieldSelect, operatorSelect, input, remove);
+  $("filter-rows").append(row);
+}
+
+function typedValue(field, text) {
+  const value = text.trim();
+  if (value === "null") return null;
+  if (field === "is_active") return value === "true";
+  if (field === "message_count" && /^-?\d+$/.test(value)) return Number(value);
+  if (field === "variables") { try { return JSON.parse(value || "{}"); } catch (_) { return value; } }
+  return value;
+}
+
+function currentFilters() {
+  const filters = [...$("filter-rows").children].map((row) => {
+    const [field, operator, input] = row.querySelectorAll("select, input");
+    return { field: field.value, operator: operator.value, value: typedValue(field.value, input.value) };
+  });
+  const search = $("search").value.trim();
+  if (search) filters.push({ field: "user_number", operator: "contains", value: search });
+  return filters;
+}
+
+// ------------------------------------------------------------------------------------ conversation list
+
+function reloadFromFirstPage() { state.page = 1; loadList(); }
+
+async function loadList() {
+  if (!state.key) return;
+  const params = new URLSearchParams({ page: state.page, pageSize: $("page-size").value,
+    sortBy: $("sort-by").value, sortDir: $("sort-dir").value });
+  const filters = currentFilters();
+  if (filters.length) params.set("filters", JSON.stringify(filters));
+  const { status, json } = await api("GET", `/v1/sms/conversations?${params}`, { key: state.key });
+  const error = $("list-error");
+  if (status !== 200) {
+    error.textContent = (json?.errors || []).map((e) => `${e.error}: ${e.message}`).join("; ") || `HTTP ${status}`;
+    return;
+  }
+  error.textContent = "";
+  const { totalItems, totalPages, currentPage } = json.extra.pagination;
+  state.totalPages = totalPages;
+  $("list-summary").textContent = `${totalItems} conversation${totalItems === 1 ? " matches" : "s match"}`;
+  $("page-info").textContent = totalPages ? `Page ${currentPage} of ${totalPages}` : "No pages";
+  $("prev-page").disabled = currentPage <= 1;
+  $("next-page").disabled = currentPage >= totalPages;
+  $("list-body").replaceChildren(...json.data.map(renderRow));
+}
+
+function renderRow(item) {
+  const row = el("tr", null, item.is_active ? "active" : "archived");
+  row.tabIndex = 0;
+  row.dataset.id = item.id;
+  if (item.id === state.selected) row.setAttribute("aria-selected", "true");
+  row.append(
+    el("td", item.is_active ? "● active" : "○ archived", "state"),
+    el("td", item.user_number), el("td", item.agent_number, "wide-only"), el("td", item.message_count),
+    el("td", item.last_message, "last"), el("td", shortTime(item.updated_at), "when wide-only"),
+  );
+  const open = () => { state.selected = item.id; loadThread(); loadList(); };
+  row.addEventListener("click", open);
+  row.addEventListener("keydown", (event) => { if (event.key === "Enter") open(); });
+  return row;
+}
+
+// ---------------------------------------------------------------------------------------------- thread
+
+async function loadThread() {
+  if (!state.selected) return;
+  const [detail, history] = await Promise.all([
+    api("GET", `/_mock/conversations/${encodeURIComponent(state.selected)}`, { key: state.key }),
+    api("GET", `/_mock/conversations/${encodeURIComponent(state.selected)}/messages`, { key: state.key }),
+  ]);
+  if (detail.status !== 200 || history.status !== 200) {
+    state.selected = null;
+    $("thread").hidden = true;
+    $("thread-empty").hidden = false;
+    return;
+  }
+  const c = detail.json.data;
+  $("thread-empty").hidden = true;
+  $("thread").hidden = false;
+  const meta = [
+    ["Conversation", c.id], ["State", c.is_active ? "active" : (c.timed_out_at ? "timed out" : "archived")],
+    ["User", c.user_number], ["Agent", c.agent_number], ["Created", shortTime(c.created_at)],
+    ["Timed out at", shortTime(c.timed_out_at)], ["Pathway", c.curr_pathway_id ?? "—"],
+    ["Version", c.curr_pathway_version ?? "—"], ["Node", c.current_node_id ?? "—"],
+    ["Variables", JSON.stringify(c.variables)],
+    ["Timeout", c.time_out ? `${c.time_out}s` : "none"], ["Warning", c.warning_time ? `${c.warning_time}s` : "none"],
+  ];
+  $("thread-meta").replaceChildren(...meta.flatMap(([k, v]) => [el("dt", k), el("dd", v)]));
+  state.timer = c.next_timer;
+  renderTimer();
+  $("thread-messages").replaceChildren(...history.json.data.map((m) => {
+    const bubble = el("li", null, `bubble ${m.sender.toLowerCase()} ${m.kind}`);
+    const label = m.kind === "message" ? m.sender : `${m.sender} · ${m.kind} message`;
+    bubble.append(el("span", label, "who"), el("p", m.message, "text"), el("time", shortTime(m.created_at)));
+    return bubble;
+  }));
+}
+
+function renderTimer() {
+  const timer = state.timer;
+  if (!timer) { $("thread-timer").textContent = "No timer pending."; return; }
+  const due = Date.parse(timer.due_at);
+  const left = (due - mockNow()) / 1000;
+  $("thread-timer").textContent = `${timer.kind} in ${humanSeconds(left)} (due at ${shortTime(timer.due_at)})`;
+}
+
+// ----------------------------------------------------------------------------------------------- clock
+
+function renderClock() {
+  $("clock-now").textContent = shortTime(iso(mockNow()));
+  $("clock-state").textContent = state.clock.frozen ? "frozen" : "running";
+  $("clock-freeze").textContent = state.clock.frozen ? "Resume" : "Freeze";
+  renderTimer();
+}
+
+async function moveClock(command) {
+  const { status, json } = await api("POST", "/_mock/clock", { body: command });
+  if (status !== 200) {
+    $("fired").textContent = (json?.errors || []).map((e) => e.message).join("; ");
+    return;
+  }
+  const fired = json.fired || [];
+  $("fired").textContent = fired.length
+    ? `Fired: ${fired.map((f) => `${f.kind} of ${f.conversation_id} at ${shortTime(f.due_at)}`).join(", ")}`
+    : "Nothing fired.";
+  await poll(true);
+}
+
+// ------------------------------------------------------------------------------------------ create form
+
+function createBody(form) {
+  const data = new FormData(form);
+  const body = {};
+  for (const [name, raw] of data.entries()) {
+    const value = String(raw).trim();
+    if (name === "new_conversation") body.new_conversation = true;
+    else if (value === "") continue;
+    else if (name === "time_out" || name === "warning_time") body[name] = /^\d+$/.test(value) ? Number(value) : value;
+    else if (name === "request_data") { try { body[name] = JSON.parse(value); } catch (_) { body[name] = value; } }
+    else body[name] = name === "message" ? String(raw) : value;
+  }
+  return body;
+}
+
+async function sendCreate(event) {
+  event.preventDefault();
+  const body = createBody(event.target);
+  $("create-request").textContent = `POST /v1/sms/create\nauthorization: ${state.key}\n\n${JSON.stringify(body, null, 2)}`;
+  const { status, json } = await api("POST", "/v1/sms/create", { body, key: state.key });
+  $("create-response").textContent = `HTTP ${status}\n\n${JSON.stringify(json, null, 2)}`;
+  if (status === 200) {
+    state.selected = json.data.conversation_id;
+    event.target.elements.message.value = "";
+    await poll(true);
+  }
+}
+
+// ------------------------------------------------------------------------------------ journal, faults
+
+async function loadJournal() {
+  if (!state.capabilities.includes("requests")) return;
+  const { status, json } = await api("GET", "/_mock/requests?limit=50");
+  if (status !== 200) return;
+  const rows = (json.requests || []).filter((r) => !r.path.startsWith("/_mock/ui")).slice(-50).reverse();
+  $("journal-body").replaceChildren(...rows.map((r) => {
+    const row = el("tr");
+    row.append(el("td", shortTime(r.time)), el("td", r.method), el("td", r.path), el("td", r.status),
+      el("td", r.fault ?? ""));
+    return row;
+  }));
+}
+
+async function loadFaults() {
+  if (!state.capabilities.includes("faults")) return;
+  const { status, json } = await api("GET", "/_mock/faults");
+  if (status === 200) $("faults-body").textContent = JSON.stringify(json, null, 2);
+}
+
+// ------------------------------------------------------------------------------------- polling, wiring
+
+async function poll(force = false) {
+  const { status, json } = await api("GET", "/_mock/ui/version");
+  if (status !== 200) return;
+  state.clock = { now: json.now, frozen: json.frozen, readAt: Date.now() };
+  renderClock();
+  if (force || json.version !== state.version) {
+    state.version = json.version;
+    await Promise.all([loadList(), loadThread(), loadJournal(), loadFaults()]);
+  }
+}
+
+async function start() {
+  const health = await api("GET", "/_mock/health");
+  state.capabilities = health.json?.capabilities || [];
+  $("journal-panel").hidden = !state.capabilities.includes("requests");
+  $("faults-panel").hidden = !state.capabilities.includes("faults");
+  await loadAccounts();
+  $("account").addEventListener("change", (event) => {
+    state.key = event.target.value;
+    state.selected = null;
+    $("thread").hidden = true;
+    $("thread-empty").hidden = false;
+    renderAgentNumbers();
+    reloadFromFirstPage();
+  });
+  $("list-form").addEventListener("submit", (event) => { event.preventDefault(); reloadFromFirstPage(); });
+  ["sort-by", "sort-dir", "page-size"].forEach((id) => $(id).addEventListener("change", reloadFromFirstPage));
+  let searchDelay;
+  $("search").addEventListener("input", () => { clearTimeout(searchDelay); searchDelay = setTimeout(reloadFromFirstPage, 250); });
+  $("add-filter").addEventListener("click", () => addFilterRow());
+  $("prev-page").addEventListener("click", () => { state.page = Math.max(1, state.page - 1); loadList(); });
+  $("next-page").addEventListener("click", () => { state.page += 1; loadList(); });
+  $("clock-freeze").addEventListener("click", () => moveClock({ freeze: !state.clock.frozen }));
+  document.querySelectorAll("[data-advance]").forEach((button) =>
+    button.addEventListener("click", () => moveClock({ advance: Number(button.dataset.advance) })));
+  $("advance-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const seconds = parseDuration($("advance-by").value);
+    if (seconds === null) { $("fired").textContent = "Durations look like 90, 90s, 4m30s or 1h."; return; }
+    moveClock({ advance: seconds });
+  });
+  $("set-form").addEventListener("submit", (event) => { event.preventDefault(); moveClock({ set: $("set-to").value.trim() }); });
+  $("create-form").addEventListener("submit", sendCreate);
+  await poll(true);
+  setInterval(poll, 1500);
+  setInterval(renderClock, 1000);
+}
+
+start();

@@ -1,0 +1,131 @@
+"""The inspector in a real browser: create, list, thread, clock, filters, paging, escaping."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.browser
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+SAVE_SCREENSHOTS = os.environ.get("SAVE_SCREENSHOTS") == "1"  # refresh docs/inspector-*.png
+
+
+def _screenshot(page, name: str) -> None:
+    if SAVE_SCREENSHOTS:
+        page.screenshot(path=str(DOCS / name))
+KEY = {"authorization": "sk-demo-bland-sms-mock"}
+
+
+def _seed(server, count: int) -> None:
+    conversations = [
+        {
+            "user_number": f"+1555000{2000 + i}",
+            "agent_number": "+15552223333",
+            "is_active": i % 3 != 0,
+            "variables": {"batch": "seeded", "n": i},
+            "messages": [
+                {
+                    "sender": "USER",
+                    "message": f"seeded message {i}",
+                    "created_at": f"2026-01-04T{i // 60:02d}:{i % 60:02d}:00Z",
+                }
+            ],
+        }
+        for i in range(count)
+    ]
+    assert httpx.post(f"{server.url}/_mock/seed", json={"conversations": conversations}).status_code == 200
+
+
+def test_create_through_the_form_then_watch_it_time_out(page, server) -> None:
+    page.fill("textarea[name=message]", "Your table is ready. Reply to keep it.")
+    page.select_option("select[name=sender]", "AGENT")
+    page.click("#create-form button[type=submit]")
+    page.wait_for_selector("#create-response:has-text('HTTP 200')")
+    assert '"sender": "AGENT"' in page.text_content("#create-request")
+    row = page.locator("#list-body tr").first
+    row.wait_for()
+    assert "+15550001111" in row.text_content()
+    assert "active" in row.text_content()
+    page.wait_for_selector("#thread-messages li")
+    assert "warning in 10m 0s" in page.text_content("#thread-timer")
+    page.click("text=+10 min")
+    page.wait_for_selector("#thread-messages li.warning")
+    assert "warning" in page.text_content("#fired")
+    page.fill("#advance-by", "5m")
+    page.click("#advance-form button")
+    page.wait_for_selector("#thread-messages li.timeout")
+    page.wait_for_selector("#list-body tr.archived")
+    assert "timed out" in page.text_content("#thread-meta")
+    assert page.text_content("#thread-timer") == "No timer pending."
+    assert "We haven't heard back" in page.locator("#thread-messages li.timeout").text_content()
+    _screenshot(page, "inspector-thread.png")
+
+
+def test_filter_and_page_through_a_seeded_account(page, server) -> None:
+    _seed(server, 60)
+    page.select_option("#page-size", "25")
+    page.wait_for_selector("#list-summary:has-text('60 conversations match')")
+    assert page.text_content("#page-info") == "Page 1 of 3"
+    page.click("#next-page")
+    page.wait_for_selector("#page-info:has-text('Page 2 of 3')")
+    page.click("#next-page")
+    page.wait_for_selector("#page-info:has-text('Page 3 of 3')")
+    assert page.locator("#list-body tr").count() == 10
+    page.click("#add-filter")
+    page.select_option("#filter-rows select >> nth=0", "is_active")
+    page.select_option("#filter-rows select >> nth=1", "eq")
+    page.fill("#filter-rows input", "false")
+    page.click("#list-form button[type=submit]")
+    page.wait_for_selector("#list-summary:has-text('20 conversations match')")
+    assert page.locator("#list-body tr.archived").count() == 20
+    page.fill("#search", "+15550002005")
+    page.wait_for_selector("#list-summary:has-text('0 conversations match')")
+    page.fill("#search", "+1555000203")
+    page.wait_for_selector("#list-summary:has-text('4 conversations match')")
+    _screenshot(page, "inspector-conversations.png")
+
+
+def test_sorting_follows_the_api(page, server) -> None:
+    _seed(server, 5)
+    page.select_option("#sort-by", "user_number")
+    page.select_option("#sort-dir", "asc")
+    page.wait_for_function("document.querySelector('#list-body tr td:nth-child(2)').textContent === '+15550002000'")
+
+
+def test_hostile_message_renders_as_text(page, server) -> None:
+    hostile = "<script>window.pwned = 1</script><img src=x onerror=window.pwned=2>"
+    body = {
+        "user_number": "+15550001111",
+        "agent_number": "+15552223333",
+        "message": hostile,
+        "request_data": {"<b>k</b>": "<i>v</i>"},
+    }
+    assert httpx.post(f"{server.url}/v1/sms/create", json=body, headers=KEY).status_code == 200
+    page.wait_for_selector("#list-body tr")
+    page.click("#list-body tr")
+    page.wait_for_selector("#thread-messages li")
+    assert page.locator("#thread-messages li p").text_content() == hostile
+    assert page.locator("#thread-messages img").count() == 0
+    assert page.evaluate("window.pwned") is None
+    assert "<b>k</b>" in page.text_content("#thread-meta")
+
+
+def test_bad_duration_and_bad_filter_are_reported(page, server) -> None:
+    page.fill("#advance-by", "soon")
+    page.click("#advance-form button")
+    page.wait_for_selector("#fired:has-text('Durations look like')")
+    page.click("#add-filter")
+    page.select_option("#filter-rows select >> nth=0", "message_count")
+    page.select_option("#filter-rows select >> nth=1", "startsWith")
+    page.fill("#filter-rows input", "1")
+    page.click("#list-form button[type=submit]")
+    page.wait_for_selector("#list-error:has-text('INVALID_FILTERS')")
+
+
+def test_updates_by_itself_when_state_changes(page, server) -> None:
+    body = {"user_number": "+15550009999", "agent_number": "+15552223333", "message": "from another client"}
+    httpx.post(f"{server.url}/v1/sms/create", json=body, headers=KEY)
+    page.wait_for_selector("#list-body tr:has-text('+15550009999')", timeout=10_000)
