@@ -59,6 +59,7 @@ class ErrorCode(StrEnum):
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
     ACCOUNT_EXISTS = "ACCOUNT_EXISTS"
     INTERNAL_ERROR = "INTERNAL_ERROR"
+    LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
 
 
 ERROR_STATUS: dict[ErrorCode, int] = {
@@ -69,6 +70,7 @@ ERROR_STATUS: dict[ErrorCode, int] = {
     ErrorCode.PAYLOAD_TOO_LARGE: 413,
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
     ErrorCode.INTERNAL_ERROR: 500,
+    ErrorCode.LIMIT_EXCEEDED: 409,
 }
 """HTTP status of each error code; codes not listed are 400."""
 
@@ -722,12 +724,22 @@ class ConfiguredAccount(AccountSpec):
     api_keys: list[str] = Field(default_factory=list)
 
 
+class Limits(BaseModel):
+    """Caps that keep a runaway client from exhausting the mock's memory [mock]."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    max_conversations_per_account: int = Field(1_000_000, ge=1)
+    max_messages_per_conversation: int = Field(10_000, ge=1)
+
+
 class MockConfig(BaseModel):
     """The mock's config file (YAML or JSON)."""
 
     model_config = ConfigDict(strict=True, extra="forbid")
 
     strict_numbers: bool = False
+    limits: Limits = Field(default_factory=lambda: Limits())
     accounts: list[ConfiguredAccount] = Field(min_length=1)
 
 

@@ -110,7 +110,7 @@ def create_app(
         config = load_config(config)
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, JSON_SORT_KEYS=False)
-    app.extensions[EXTENSION] = Store(accounts_from(config), clock or Clock(), config.strict_numbers)
+    app.extensions[EXTENSION] = Store(accounts_from(config), clock or Clock(), config.strict_numbers, config.limits)
     app.register_blueprint(api)
     if control:
         from mock_server.control import CAPABILITIES_KEY

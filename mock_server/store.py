@@ -18,6 +18,7 @@ from contracts.models import (
     CreateRequest,
     ErrorCode,
     Filter,
+    Limits,
     ListQuery,
     MessageKind,
     Sender,
@@ -132,10 +133,13 @@ def new_id(prefix: str) -> str:
 class Store:
     """All state of one mock server; every public method is atomic under one re-entrant lock."""
 
-    def __init__(self, accounts: list[Account], clock: Clock, strict_numbers: bool = False) -> None:
+    def __init__(
+        self, accounts: list[Account], clock: Clock, strict_numbers: bool = False, limits: Limits | None = None
+    ) -> None:
         self.lock = threading.RLock()
         self.clock = clock
         self.strict_numbers = strict_numbers
+        self.limits = limits or Limits()
         self.version = 0
         self._configured = accounts
         self._fresh(drop_runtime_accounts=True)
@@ -280,6 +284,7 @@ class Store:
             current = account.active.get(pair)
             continuing = None if request.new_conversation else current
             self._check_timeout_config(request, continuing, sms_config)
+            self._check_limits(account, continuing)
 
             if current is not None and continuing is None:
                 self._end(current, now)
@@ -300,6 +305,19 @@ class Store:
                 self._cancel_timers(conversation)
             self.version += 1
             return conversation.id, new_id("workflow")
+
+    def _check_limits(self, account: Account, conversation: Conversation | None) -> None:
+        if conversation is None and len(account.conversations) >= self.limits.max_conversations_per_account:
+            raise ApiError.one(
+                ErrorCode.LIMIT_EXCEEDED,
+                f"account: holds the most conversations the mock keeps ({self.limits.max_conversations_per_account})",
+            )
+        if conversation is not None and len(conversation.messages) >= self.limits.max_messages_per_conversation:
+            raise ApiError.one(
+                ErrorCode.LIMIT_EXCEEDED,
+                f"message: the conversation holds the most messages the mock keeps "
+                f"({self.limits.max_messages_per_conversation}); start a new one with new_conversation",
+            )
 
     @staticmethod
     def _check_timeout_config(request: CreateRequest, conversation: Conversation | None, sms_config: SmsConfig) -> None:

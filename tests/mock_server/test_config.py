@@ -82,3 +82,27 @@ def test_invalid_config_names_the_problem(tmp_path, text, named) -> None:
     path.write_text(text)
     with pytest.raises(ConfigError, match=named):
         load_config(path)
+
+
+def test_limits_cap_conversations_and_messages() -> None:
+    config = {
+        "limits": {"max_conversations_per_account": 2, "max_messages_per_conversation": 3},
+        "accounts": [{"api_key": "sk-cap", "agent_numbers": [{"number": "+15552220011"}]}],
+    }
+    client = create_app(config).test_client()
+    headers = {"authorization": "sk-cap"}
+
+    def send(user: str, **extra: object):
+        body = {"user_number": user, "agent_number": "+15552220011", "message": "hi", **extra}
+        return client.post("/v1/sms/create", json=body, headers=headers)
+
+    assert [send("+15550000001").status_code for _ in range(3)] == [200, 200, 200]
+    full = send("+15550000001")
+    assert full.status_code == 409
+    assert full.json["errors"][0]["error"] == "LIMIT_EXCEEDED"
+    assert send("+15550000002").status_code == 200
+    capped = send("+15550000003")
+    assert (capped.status_code, capped.json["errors"][0]["error"]) == (409, "LIMIT_EXCEEDED")
+    assert send("+15550000001", new_conversation=True).status_code == 409  # would be a third conversation
+    listed = client.get("/v1/sms/conversations", headers=headers).json
+    assert sum(c["message_count"] for c in listed["data"]) == 4
