@@ -72,6 +72,8 @@ def problems_from_validation(
         kind, loc = err["type"], err["loc"]
         name = _field_name(loc, prefix)
         last = next((p for p in reversed(loc) if isinstance(p, str)), "")
+        if err.get("input", ...) is None and kind.endswith("_type"):
+            kind = "missing"  # null where a value is required reads as "not given"
         if kind == "missing":
             code = ErrorCode.MISSING_REQUIRED_FIELDS if default_code is ErrorCode.INVALID_FIELD else default_code
         elif last in _PHONE_FIELDS and kind in {"invalid_phone_number", "string_pattern_mismatch"}:

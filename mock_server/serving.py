@@ -12,6 +12,8 @@ from waitress.server import create_server
 
 BODY_LIMIT_BYTES = 16 * 1024 * 1024
 """Waitress's own ceiling; the app answers 413 with the envelope above 1 MiB well before this."""
+HEADER_LIMIT_BYTES = 4 * 1024 * 1024
+"""Large enough that an absurd query string (10,000 filters) reaches the app and gets its envelope."""
 
 
 def make_server(app: Any, host: str, port: int, threads: int = 8, **adjustments: Any) -> Any:
@@ -23,6 +25,7 @@ def make_server(app: Any, host: str, port: int, threads: int = 8, **adjustments:
         threads=threads,
         ident="bland-sms-mock",
         max_request_body_size=BODY_LIMIT_BYTES,
+        max_request_header_size=HEADER_LIMIT_BYTES,
         clear_untrusted_proxy_headers=True,
         channel_timeout=30,
         **adjustments,

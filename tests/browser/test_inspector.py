@@ -16,6 +16,8 @@ SAVE_SCREENSHOTS = os.environ.get("SAVE_SCREENSHOTS") == "1"  # refresh docs/ins
 def _screenshot(page, name: str) -> None:
     if SAVE_SCREENSHOTS:
         page.screenshot(path=str(DOCS / name))
+
+
 KEY = {"authorization": "sk-demo-bland-sms-mock"}
 
 

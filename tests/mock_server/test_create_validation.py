@@ -182,3 +182,10 @@ def test_rejected_request_changes_nothing(create, list_conversations, client) ->
     ):
         assert create(**bad).status_code == 400
     assert list_conversations().json == before
+
+
+@pytest.mark.parametrize("field", ["user_number", "agent_number", "message"])
+def test_null_on_a_required_field_is_missing(client, auth, field) -> None:
+    body = {"user_number": "+15550001111", "agent_number": "+15552223333", "message": "hi", field: None}
+    response = client.post("/v1/sms/create", json=body, headers=auth)
+    assert error_for(response, field) == "MISSING_REQUIRED_FIELDS"
