@@ -61,15 +61,29 @@ def main() -> None:
     type=click.Path(exists=True, dir_okay=False),
     help="Seed file (YAML or JSON) of accounts and conversations to load at start; repeatable.",
 )
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Worker threads.")
+@click.option(
+    "--server",
+    "server_name",
+    type=click.Choice(["granian", "waitress"]),
+    default="granian",
+    show_default=True,
+    help="WSGI server: granian (fastest) or waitress (pure Python).",
+)
+@click.option("--threads", type=click.IntRange(1, 64), help="Request threads (default: 1 for granian, 8 for waitress).")
 def serve(
-    host: str, port: int, config_path: str | None, no_control: bool, seeds: tuple[str, ...], threads: int
+    host: str,
+    port: int,
+    config_path: str | None,
+    no_control: bool,
+    seeds: tuple[str, ...],
+    server_name: str,
+    threads: int | None,
 ) -> None:
     """Run the mock server until Ctrl-C."""
     from mock_server.app import create_app
     from mock_server.config import ConfigError, load_config
     from mock_server.errors import ApiError
-    from mock_server.serving import make_server, serve_forever
+    from mock_server.serving import free_port, make_server, serve_forever, serve_with_granian, wait_until_listening
     from mock_server.snapshot import parse_snapshot, read_document, seed
     from mock_server.web import EXTENSION
 
@@ -86,12 +100,16 @@ def serve(
         except ApiError as exc:
             raise click.UsageError(f"{path}: " + "; ".join(message for _, message in exc.problems)) from None
         click.echo(f"Seeded {count} conversations from {path}")
-    try:
-        server = make_server(app, host, port, threads)
-    except OSError as exc:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    if server_name == "waitress":
+        try:
+            server = make_server(app, host, port, threads or 8)
+        except OSError as exc:
+            raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        port = server.effective_port
+    elif port == 0:
+        port = free_port(host)
     shown_host = f"[{host}]" if ":" in host else host
-    url = f"http://{shown_host}:{server.effective_port}"
+    url = f"http://{shown_host}:{port}"
     first = config.accounts[0]
     lines = [
         f"bland-sms-mock {__version__} listening on {url}",
@@ -107,9 +125,20 @@ def serve(
         f"  Try:          curl -H 'authorization: {first.api_key}' {url}/v1/sms/conversations",
         "Press Ctrl-C to stop.",
     ]
-    click.echo("\n".join(lines))
-    sys.stdout.flush()
-    serve_forever(server, on_stop=lambda: click.echo("bland-sms-mock stopped."))
+    banner = "\n".join(lines)
+
+    def announce() -> None:
+        click.echo(banner)
+        sys.stdout.flush()
+
+    if server_name == "waitress":
+        announce()
+        serve_forever(server, on_stop=lambda: click.echo("bland-sms-mock stopped."))
+        return
+    wait_until_listening(host, port, announce)
+    spec = {"config": config_path, "control": not no_control, "seeds": list(seeds)}
+    serve_with_granian(spec, host, port, threads or 1)
+    click.echo("bland-sms-mock stopped.")
 
 
 def _describe(sms_config: object) -> str:

@@ -1,9 +1,17 @@
-"""Run the mock under a production WSGI server (waitress), on one process with several threads."""
+"""Run the mock under a production WSGI server: granian (fastest, the default for `serve`) or waitress.
+
+State lives in memory, so there is always exactly one process serving it. `BackgroundServer` (tests, tools)
+uses waitress because it runs inside the caller's process, in a thread.
+"""
 
 from __future__ import annotations
 
+import json
+import os
 import signal
+import socket
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -91,3 +99,68 @@ class BackgroundServer:
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
+
+
+SPEC_VARIABLE = "BLAND_SMS_MOCK_SERVE_SPEC"
+"""Environment variable that carries the `serve` options into granian's worker process."""
+
+
+def app_from_environment() -> Any:
+    """Build the app `serve` describes in `BLAND_SMS_MOCK_SERVE_SPEC` (granian's worker calls this)."""
+    from mock_server.app import create_app
+    from mock_server.config import load_config
+    from mock_server.snapshot import parse_snapshot, read_document, seed
+    from mock_server.web import EXTENSION
+
+    spec = json.loads(os.environ[SPEC_VARIABLE])
+    app = create_app(load_config(spec["config"]), control=spec["control"])
+    for path in spec["seeds"]:
+        seed(app.extensions[EXTENSION], parse_snapshot(read_document(path)))
+    return app
+
+
+def free_port(host: str) -> int:
+    """A port the OS says is free on `host` right now."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_listening(host: str, port: int, then: Callable[[], None], timeout: float = 30.0) -> threading.Thread:
+    """Call `then` from a thread as soon as `host:port` accepts connections."""
+
+    def watch() -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection((host, port), timeout=0.5):
+                    then()
+                    return
+            except OSError:
+                time.sleep(0.01)
+
+    watcher = threading.Thread(target=watch, name="bland-sms-mock:ready", daemon=True)
+    watcher.start()
+    return watcher
+
+
+def serve_with_granian(spec: dict[str, Any], host: str, port: int, threads: int) -> None:
+    """Serve the app of `spec` with granian (WSGI, one worker process, `threads` blocking threads) until stopped."""
+    from granian import Granian
+    from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
+
+    os.environ[SPEC_VARIABLE] = json.dumps(spec)
+    Granian(
+        "mock_server.serving:app_from_environment",
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=1,
+        blocking_threads=threads,
+        factory=True,
+        log_level="error",
+        log_access=False,
+        http1_settings=HTTP1Settings(max_buffer_size=HEADER_LIMIT_BYTES),
+    ).serve()

@@ -11,6 +11,9 @@ import httpx
 import pytest
 from hardening_support import DEMO_AGENT, DEMO_KEY
 
+from mock_server.app import create_app
+from mock_server.serving import BackgroundServer
+
 pytestmark = pytest.mark.e2e
 AUTH = {"authorization": DEMO_KEY}
 GOOD = {"user_number": "+15550001111", "agent_number": DEMO_AGENT, "message": "hi"}
@@ -76,24 +79,41 @@ def test_nul_bytes_are_stored_as_text(live) -> None:
         ({"page": "1e9"}, "INVALID_QUERY"),
         ({"pageSize": "-1"}, "INVALID_QUERY"),
         ({"page": "99999999999999999999999"}, "INVALID_QUERY"),
-        (
-            {"filters": json.dumps([{"field": "is_active", "operator": "eq", "value": True}] * 10_000)},
-            "INVALID_FILTERS",
-        ),
         ({"filters": "[" * 5000 + "]" * 5000}, "INVALID_FILTERS"),
     ],
-    ids=["page=1e9", "pageSize=-1", "huge page", "10,000 filters", "deep filters"],
+    ids=["page=1e9", "pageSize=-1", "huge page", "deep filters"],
 )
 def test_bad_queries(live, params, code) -> None:
-    # http.client, not httpx: httpx refuses URLs over 64 KiB and the 10,000 filters take 900 KiB
-    parts = urlsplit(live.url)
+    status, body = _raw_get(live.url, params)
+    assert status == 400
+    assert json.loads(body)["errors"][0]["error"] == code
+
+
+def _raw_get(url: str, params: dict) -> tuple[int, bytes]:
+    # http.client, not httpx: httpx refuses URLs over 64 KiB, and 10,000 filters take 900 KiB
+    parts = urlsplit(url)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     connection.request("GET", f"/v1/sms/conversations?{urlencode(params)}", headers=AUTH)
     response = connection.getresponse()
-    body = json.loads(response.read())
+    body = response.read()
     connection.close()
-    assert response.status == 400
-    assert body["errors"][0]["error"] == code
+    return response.status, body
+
+
+TEN_THOUSAND_FILTERS = {"filters": json.dumps([{"field": "is_active", "operator": "eq", "value": True}] * 10_000)}
+
+
+def test_ten_thousand_filters_under_granian_are_414(live) -> None:
+    status, _ = _raw_get(live.url, TEN_THOUSAND_FILTERS)
+    assert status == 414  # granian refuses request lines over 64 KiB before the app sees them [mock]
+    assert live.alive()
+
+
+def test_ten_thousand_filters_under_waitress_get_the_envelope() -> None:
+    with BackgroundServer(create_app()) as server:
+        status, body = _raw_get(server.url, TEN_THOUSAND_FILTERS)
+    assert status == 400
+    assert json.loads(body)["errors"][0]["error"] == "INVALID_FILTERS"
 
 
 @pytest.mark.parametrize(

@@ -39,8 +39,9 @@ def _start_serve(*args: str) -> tuple[subprocess.Popen, str, str]:
     return process, match.group(1), banner
 
 
-def test_serve_answers_the_documented_envelope_and_stops_on_sigterm() -> None:
-    process, url, banner = _start_serve()
+@pytest.mark.parametrize("server", ["granian", "waitress"])
+def test_serve_answers_the_documented_envelope_and_stops_on_sigterm(server) -> None:
+    process, url, banner = _start_serve("--server", server)
     try:
         response = httpx.get(f"{url}/v1/sms/conversations", headers={"authorization": DEMO_KEY}, timeout=5)
         assert response.status_code == 200
@@ -49,7 +50,6 @@ def test_serve_answers_the_documented_envelope_and_stops_on_sigterm() -> None:
             "errors": None,
             "extra": {"pagination": {"totalItems": 0, "totalPages": 0, "currentPage": 1, "pageSize": 25}},
         }
-        assert "waitress" in response.headers.get("server", "") or response.headers.get("server") == "bland-sms-mock"
     finally:
         os.kill(process.pid, signal.SIGTERM)
         output, _ = process.communicate(timeout=10)
