@@ -80,26 +80,16 @@ def serve(
     threads: int | None,
 ) -> None:
     """Run the mock server until Ctrl-C."""
-    from mock_server.app import create_app
     from mock_server.config import ConfigError, load_config
-    from mock_server.errors import ApiError
     from mock_server.serving import free_port, make_server, serve_forever, serve_with_granian, wait_until_listening
-    from mock_server.snapshot import parse_snapshot, read_document, seed
-    from mock_server.web import EXTENSION
 
     try:
         config = load_config(config_path)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
-    app = create_app(config, control=not no_control)
-    for path in seeds:
-        try:
-            count = seed(app.extensions[EXTENSION], parse_snapshot(read_document(path)))
-        except ValueError as exc:
-            raise click.UsageError(str(exc)) from None
-        except ApiError as exc:
-            raise click.UsageError(f"{path}: " + "; ".join(message for _, message in exc.problems)) from None
-        click.echo(f"Seeded {count} conversations from {path}")
+    # Under granian the app is built in its worker process; build it here only to serve it (waitress) or to
+    # check the seed files before the worker loads them again, so a bad seed is a clear usage error.
+    app = _seeded_app(config, not no_control, seeds) if server_name == "waitress" or seeds else None
     if server_name == "waitress":
         try:
             server = make_server(app, host, port, threads or 8)
@@ -139,6 +129,29 @@ def serve(
     spec = {"config": config_path, "control": not no_control, "seeds": list(seeds)}
     serve_with_granian(spec, host, port, threads or 1)
     click.echo("bland-sms-mock stopped.")
+
+
+def _seeded_app(config: object, control: bool, seeds: tuple[str, ...]) -> object:
+    """Build the app and load the seed files into it.
+
+    Raises:
+        click.UsageError: a seed file is unreadable or inconsistent.
+    """
+    from mock_server.app import create_app
+    from mock_server.errors import ApiError
+    from mock_server.snapshot import parse_snapshot, read_document, seed
+    from mock_server.web import EXTENSION
+
+    app = create_app(config, control=control)
+    for path in seeds:
+        try:
+            count = seed(app.extensions[EXTENSION], parse_snapshot(read_document(path)))
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
+        except ApiError as exc:
+            raise click.UsageError(f"{path}: " + "; ".join(message for _, message in exc.problems)) from None
+        click.echo(f"Seeded {count} conversations from {path}")
+    return app
 
 
 def _describe(sms_config: object) -> str:

@@ -1,0 +1,1 @@
+"""Benchmarks of bland-sms-mock (run `python -m bench`); numbers, not tests."""

@@ -1,0 +1,127 @@
+"""`python -m bench`: cold start, throughput and latency against Prism, big accounts. Prints one table."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import sys
+from typing import Any
+
+from bench import bigaccount
+from bench.load import LoadResult, run_wrk, wrk_available
+from bench.processes import free_port, mock_command, prism_command, start
+
+
+def cold_start(name: str, command_for_port: Any, runs: int) -> float:
+    """Median seconds from launch to the first 200 on the list endpoint."""
+    samples = []
+    for _ in range(runs):
+        port = free_port()
+        server, took = start(name, command_for_port(port), port)
+        server.stop()
+        samples.append(took)
+    return statistics.median(samples)
+
+
+def load(url: str, endpoint: str, seconds: int) -> LoadResult:
+    """wrk when present, else the Python generator in a separate process."""
+    if wrk_available():
+        return run_wrk(url, endpoint, seconds)
+    output = subprocess.run(
+        [sys.executable, "-m", "bench.pyload", url, endpoint, str(seconds), "16"],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=True,
+    ).stdout
+    return LoadResult(**json.loads(output))
+
+
+def throughput(targets: dict[str, Any], seconds: int, rounds: int) -> dict[tuple[str, str], LoadResult]:
+    """Interleaved runs (mock, Prism, mock, Prism...) per endpoint; keep each target's median run."""
+    servers = {}
+    for name, command_for_port in targets.items():
+        port = free_port()
+        servers[name], _ = start(name, command_for_port(port), port)
+    results: dict[tuple[str, str], list[LoadResult]] = {}
+    try:
+        for endpoint in ("list", "create"):
+            for _ in range(rounds):
+                for name, server in servers.items():
+                    if endpoint == "list" and name.startswith("bland"):
+                        subprocess.run(
+                            ["curl", "-s", "-o", "/dev/null", "-X", "POST", f"{server.url}/_mock/reset"], check=False
+                        )
+                    results.setdefault((name, endpoint), []).append(load(server.url, endpoint, seconds))
+    finally:
+        for server in servers.values():
+            server.stop()
+    return {key: sorted(runs, key=lambda r: r.requests_per_second)[len(runs) // 2] for key, runs in results.items()}
+
+
+def main() -> None:
+    """Run every benchmark and print the table."""
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--seconds", type=int, default=10, help="length of each load run")
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved load runs per target and endpoint")
+    parser.add_argument("--cold-runs", type=int, default=5)
+    parser.add_argument("--conversations", type=int, default=100_000, help="size of the big account")
+    parser.add_argument("--no-prism", action="store_true", help="skip Prism")
+    parser.add_argument("--servers", default="granian,waitress", help="mock servers to measure")
+    args = parser.parse_args()
+
+    print(
+        f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, {platform.python_implementation()} "
+        f"{platform.python_version()}, cores: {len(__import__('os').sched_getaffinity(0))}"
+    )
+    print(
+        f"load generator: {'wrk -t2 -c16' if wrk_available() else 'python bench.pyload (16 threads)'}, "
+        f"{args.seconds}s x {args.rounds} interleaved rounds\n"
+    )
+
+    targets: dict[str, Any] = {
+        f"bland-sms-mock ({s})": (lambda port, s=s: mock_command(port, s)) for s in args.servers.split(",")
+    }
+    prism = None if args.no_prism else prism_command(0)
+    if prism is not None:
+        targets["prism (static)"] = prism_command
+    elif not args.no_prism:
+        print("prism: skipped (npm unavailable or the install failed)\n")
+
+    print(f"cold start (launch to first 200 on the list endpoint, median of {args.cold_runs})")
+    colds = {name: cold_start(name, command, args.cold_runs) for name, command in targets.items()}
+    for name, seconds in colds.items():
+        print(f"  {name:32} {seconds * 1000:8.0f} ms")
+
+    print("\nthroughput and latency at 16 connections")
+    results = throughput(targets, args.seconds, args.rounds)
+    print(f"  {'target':32} {'endpoint':8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
+    for (name, endpoint), result in sorted(results.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        print(
+            f"  {name:32} {endpoint:8} {result.requests_per_second:8.0f} {result.p50_ms:8.2f} "
+            f"{result.p99_ms:8.2f} {result.non_2xx:8d}"
+        )
+    if prism is not None:
+        for name in targets:
+            if name.startswith("bland"):
+                for endpoint in ("list", "create"):
+                    ratio = (
+                        results[(name, endpoint)].requests_per_second
+                        / results[("prism (static)", endpoint)].requests_per_second
+                    )
+                    print(f"  ratio {name} / prism on {endpoint}: {ratio:.2f}")
+
+    print(f"\nbig account: {args.conversations:,} conversations x 3 messages, seeded through the store")
+    app, took, per_conversation = bigaccount.seed(args.conversations)
+    print(f"  seeded in {took:.1f} s; resident memory per conversation: {per_conversation:,.0f} bytes")
+    print(f"  {'list request (page of 25, Flask test client)':48} {'p50 ms':>8} {'p99 ms':>8}")
+    for timing in bigaccount.time_pages(app, repeats=20):
+        print(f"  {timing.label:48} {timing.p50_ms:8.2f} {timing.p99_ms:8.2f}")
+    print("\nfixture overhead: skipped (the bland_mock pytest fixture does not exist yet)")
+
+
+if __name__ == "__main__":
+    main()
