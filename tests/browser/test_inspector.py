@@ -94,7 +94,7 @@ def test_sorting_follows_the_api(page, server) -> None:
     _seed(server, 5)
     page.select_option("#sort-by", "user_number")
     page.select_option("#sort-dir", "asc")
-    page.wait_for_function("document.querySelector('#list-body tr td:nth-child(2)').textContent === '+15550002000'")
+    page.wait_for_function("document.querySelector('#list-body tr td:nth-child(2)')?.textContent === '+15550002000'")
 
 
 def test_hostile_message_renders_as_text(page, server) -> None:
@@ -131,3 +131,52 @@ def test_updates_by_itself_when_state_changes(page, server) -> None:
     body = {"user_number": "+15550009999", "agent_number": "+15552223333", "message": "from another client"}
     httpx.post(f"{server.url}/v1/sms/create", json=body, headers=KEY)
     page.wait_for_selector("#list-body tr:has-text('+15550009999')", timeout=10_000)
+
+
+def test_asks_for_the_control_token_on_401_and_sends_it_afterwards(browser) -> None:
+    from flask import request
+
+    from mock_server.app import create_app
+    from mock_server.serving import BackgroundServer
+
+    app = create_app()
+    seen: list[str] = []
+
+    @app.before_request
+    def _require_token():  # stands in for a server started with a control token
+        path = request.path
+        if not path.startswith("/_mock/") or path.startswith(("/_mock/ui/static", "/_mock/conversations")):
+            return None
+        if path == "/_mock/ui/":
+            return None
+        seen.append(request.headers.get("authorization", ""))
+        if request.headers.get("authorization") != "Bearer T":
+            return {"data": None, "errors": [{"error": "UNAUTHORIZED", "message": "authorization: token"}]}, 401
+        return None
+
+    with BackgroundServer(app) as running:
+        context = browser.new_context()
+        page = context.new_page()
+        prompts: list[str] = []
+
+        def answer(dialog) -> None:
+            prompts.append(dialog.message)
+            dialog.accept("T")
+
+        page.on("dialog", answer)
+        page.goto(f"{running.url}/_mock/ui/")
+        page.wait_for_selector("#account option", state="attached")
+        context.close()
+    assert len(prompts) == 1 and "control token" in prompts[0]
+    assert seen[-1] == "Bearer T"
+
+
+def test_journal_and_fault_panels_follow_the_capabilities(page, server) -> None:
+    capabilities = httpx.get(f"{server.url}/_mock/health").json()["capabilities"]
+    assert page.locator("#journal-panel").is_visible() == ("requests" in capabilities)
+    assert page.locator("#faults-panel").is_visible() == ("faults" in capabilities)
+    if "requests" not in capabilities:
+        pytest.skip("this mock has no request journal yet (no `requests` capability)")
+    body = {"user_number": "+15550004444", "agent_number": "+15552223333", "message": "journaled"}
+    assert httpx.post(f"{server.url}/v1/sms/create", json=body, headers=KEY).status_code == 200
+    page.wait_for_selector("#journal-body tr:has-text('/v1/sms/create')")

@@ -17,13 +17,27 @@ function el(tag, text, className) {
   return node;
 }
 
-async function api(method, path, { body, key } = {}) {
+// A server started with a control token answers 401 on /_mock/*: ask once, keep it for this tab.
+function controlToken() { return sessionStorage.getItem("bland-sms-mock-token"); }
+
+async function api(method, path, { body, key } = {}, retried = false) {
   const headers = {};
+  const control = path.startsWith("/_mock/");
   if (key) headers.authorization = key;
+  else if (control && controlToken()) headers.authorization = `Bearer ${controlToken()}`;
   if (body !== undefined) headers["content-type"] = "application/json";
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   let json = null;
   try { json = await response.json(); } catch (_) { json = null; }
+  if (response.status === 401 && control && !key && !retried) {
+    const sent = headers.authorization;
+    if (controlToken() && sent !== `Bearer ${controlToken()}`) return api(method, path, { body, key }, true);
+    const token = window.prompt("This mock needs its control token (sent as authorization: Bearer …):");
+    if (token) {
+      sessionStorage.setItem("bland-sms-mock-token", token.trim());
+      return api(method, path, { body, key }, true);
+    }
+  }
   return { status: response.status, json };
 }
 
