@@ -77,6 +77,8 @@ def compile_filter(spec: Filter) -> Predicate:
             return lambda c: (ms := get(c)) is not None and test(format_timestamp(ms), want)
         compare, want_us = _ORDER[op], to_epoch_us(want)
         return lambda c: (ms := get(c)) is not None and compare(ms * 1000, want_us)
+    if op is FilterOperator.CONTAINS:
+        return lambda c: (have := get(c)) is not None and want in have
     if op in _TEXT:
         test = _TEXT[op]
         return lambda c: (have := get(c)) is not None and test(have, want)
@@ -95,8 +97,35 @@ def _sort_key(field: SortField) -> Callable[[Conversation], tuple]:
     return key
 
 
-def select(account: Account, params: ListQuery, filters: list[Filter]) -> tuple[list[Conversation], int]:
-    """Return one page of matching conversations in order, and the number that match in all."""
+def _every(predicates: list[Predicate]) -> Predicate:
+    """One predicate that holds when all hold (the lone predicate itself when there is one)."""
+    if len(predicates) == 1:
+        return predicates[0]
+    if len(predicates) == 2:
+        first, second = predicates
+        return lambda c: first(c) and second(c)
+    return lambda c: all(p(c) for p in predicates)
+
+
+def _ascending(account: Account, field: SortField, version: int | None) -> list[Conversation]:
+    """The account's conversations sorted ascending by `field`, kept on the account until the store changes."""
+    cached = account.orders.get(field)
+    if version is not None and cached is not None and cached[0] == version:
+        return cached[1]
+    ordered = sorted(account.conversations.values(), key=_sort_key(field))
+    if version is not None:
+        account.orders = {f: entry for f, entry in account.orders.items() if entry[0] == version}
+        account.orders[field] = (version, ordered)
+    return ordered
+
+
+def select(
+    account: Account, params: ListQuery, filters: list[Filter], version: int | None = None
+) -> tuple[list[Conversation], int]:
+    """Return one page of matching conversations in order, and the number that match in all.
+
+    `version` is the store's change counter; with it, orders other than the default are cached between calls.
+    """
     start = (params.page - 1) * params.pageSize
     descending = params.sortDir is SortDir.DESC
     predicates = [compile_filter(f) for f in filters]
@@ -109,9 +138,13 @@ def select(account: Account, params: ListQuery, filters: list[Filter]) -> tuple[
                 return list(index.islice(max(size - stop, 0), max(size - start, 0), reverse=True)), size
             return list(index.islice(start, stop)), size
         ordered = reversed(index) if descending else iter(index)
-        matching = [c for c in ordered if all(p(c) for p in predicates)]
+        matching = list(filter(_every(predicates), ordered))
     else:
-        candidates = account.conversations.values()
-        matching = [c for c in candidates if all(p(c) for p in predicates)] if predicates else list(candidates)
-        matching.sort(key=_sort_key(params.sortBy), reverse=descending)
+        ordered = _ascending(account, params.sortBy, version)
+        # The sort key ends with the unique id, so the reversed ascending order is exactly the descending one.
+        matching = list(filter(_every(predicates), ordered)) if predicates else ordered
+        if descending:
+            total = len(matching)
+            window = matching[max(total - start - params.pageSize, 0) : max(total - start, 0)]
+            return window[::-1], total
     return matching[start : start + params.pageSize], len(matching)

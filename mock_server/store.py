@@ -98,6 +98,8 @@ class Account:
     conversations: dict[str, Conversation] = field(default_factory=dict)
     active: dict[tuple[str, str], Conversation] = field(default_factory=dict)
     by_created: SortedKeyList = field(default_factory=lambda: SortedKeyList(key=_by_created))
+    orders: dict[str, tuple[int, list[Conversation]]] = field(default_factory=dict)
+    """Ascending orders by sort key, each valid while the store's version is the one it was built at."""
 
     def spec(self) -> dict[str, Any]:
         """The account as the control API shows it."""
@@ -382,7 +384,7 @@ class Store:
         """One page of the account's conversations as list items, and how many match in all."""
         with self.lock:
             self._fire_until(self.clock.now_ms())
-            page, total = query.select(account, params, filters)
+            page, total = query.select(account, params, filters, self.version)
             return [item(c) for c in page], total
 
     def conversation(self, account: Account, conversation_id: str) -> Conversation:
