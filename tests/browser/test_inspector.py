@@ -76,11 +76,7 @@ def test_filter_and_page_through_a_seeded_account(page, server) -> None:
     page.click("#next-page")
     page.wait_for_selector("#page-info:has-text('Page 3 of 3')")
     assert page.locator("#list-body tr").count() == 10
-    page.click("#add-filter")
-    page.select_option("#filter-rows select >> nth=0", "is_active")
-    page.select_option("#filter-rows select >> nth=1", "eq")
-    page.fill("#filter-rows input", "false")
-    page.click("#list-form button[type=submit]")
+    _apply_filter(page, "is_active", "eq", "false")
     page.wait_for_selector("#list-summary:has-text('20 conversations match')")
     assert page.locator("#list-body tr.archived").count() == 20
     page.fill("#search", "+15550002005")
@@ -88,6 +84,15 @@ def test_filter_and_page_through_a_seeded_account(page, server) -> None:
     page.fill("#search", "+1555000203")
     page.wait_for_selector("#list-summary:has-text('4 conversations match')")
     _screenshot(page, "inspector-conversations.png")
+
+
+def _apply_filter(page, field: str, operator: str, value: str) -> None:
+    """Add one filter row through the form and apply it."""
+    page.click("#add-filter")
+    page.select_option("#filter-rows select >> nth=0", field)
+    page.select_option("#filter-rows select >> nth=1", operator)
+    page.fill("#filter-rows input", value)
+    page.click("#list-form button[type=submit]")
 
 
 def test_sorting_follows_the_api(page, server) -> None:
@@ -119,11 +124,7 @@ def test_bad_duration_and_bad_filter_are_reported(page, server) -> None:
     page.fill("#advance-by", "soon")
     page.click("#advance-form button")
     page.wait_for_selector("#fired:has-text('Durations look like')")
-    page.click("#add-filter")
-    page.select_option("#filter-rows select >> nth=0", "message_count")
-    page.select_option("#filter-rows select >> nth=1", "startsWith")
-    page.fill("#filter-rows input", "1")
-    page.click("#list-form button[type=submit]")
+    _apply_filter(page, "message_count", "startsWith", "1")
     page.wait_for_selector("#list-error:has-text('INVALID_FILTERS')")
 
 
