@@ -60,6 +60,10 @@ class ErrorCode(StrEnum):
     ACCOUNT_EXISTS = "ACCOUNT_EXISTS"
     INTERNAL_ERROR = "INTERNAL_ERROR"
     LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
+    RATE_LIMITED = "RATE_LIMITED"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+    INJECTED_FAULT = "INJECTED_FAULT"
+    CONTROL_TOKEN_REQUIRED = "CONTROL_TOKEN_REQUIRED"
 
 
 ERROR_STATUS: dict[ErrorCode, int] = {
@@ -71,6 +75,9 @@ ERROR_STATUS: dict[ErrorCode, int] = {
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
     ErrorCode.INTERNAL_ERROR: 500,
     ErrorCode.LIMIT_EXCEEDED: 409,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.SERVICE_UNAVAILABLE: 503,
+    ErrorCode.CONTROL_TOKEN_REQUIRED: 401,
 }
 """HTTP status of each error code; codes not listed are 400."""
 
@@ -712,6 +719,83 @@ class Health(BaseModel):
     service: Literal["bland-sms-mock"] = "bland-sms-mock"
     version: str
     capabilities: list[str]
+
+
+_DURATION = re.compile(r"(?:(?P<h>\d+(?:\.\d+)?)h)?(?:(?P<m>\d+(?:\.\d+)?)m)?(?:(?P<s>\d+(?:\.\d+)?)s)?")
+
+
+def parse_duration(value: float | int | str) -> float:
+    """Seconds from a number or a text such as `90`, `90s`, `4m30s`, `1h`, `1.5m`.
+
+    Raises:
+        ValueError: the value is negative, not finite, or not in that form.
+    """
+    if isinstance(value, bool):
+        raise ValueError("a duration is a number of seconds or a text such as 90s, 4m30s, 1h")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        text = value.strip().replace(" ", "")
+        try:
+            seconds = float(text)
+        except ValueError:
+            match = _DURATION.fullmatch(text)
+            if not text or match is None:
+                raise ValueError(f"{value!r} is not a duration such as 90, 90s, 4m30s or 1h") from None
+            seconds = sum(float(match[unit] or 0) * factor for unit, factor in (("h", 3600), ("m", 60), ("s", 1)))
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(f"{value!r} is not a duration of zero or more seconds")
+    return seconds
+
+
+class FaultSpec(BaseModel):
+    """Body of `POST /_mock/faults`: which `/v1` requests a fault matches and what it does to them [mock].
+
+    A rule matches on method, path (exact or a glob such as `/v1/sms/*`) and account name, each optional.
+    It answers a fixed `status` with an error envelope, adds `latency_ms`, or `drop`s the connection
+    (latency combines with either). It applies always, to the first `times` matches, or with a seeded
+    `probability`.
+    """
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    method: str | None = Field(None, pattern=r"^[A-Za-z]+$", description="HTTP method; any when absent.")
+    path: str | None = Field(None, min_length=1, description="Path or glob (`*` wildcards); any when absent.")
+    account: str | None = Field(None, description="Account name; any (even no key) when absent.")
+    status: int | None = Field(None, ge=400, le=599, description="Answer this status with an error envelope.")
+    error: str | None = Field(None, pattern=r"^[A-Z][A-Z0-9_]*$", description="Error code in the envelope.")
+    message: str | None = Field(None, description="Error message in the envelope.")
+    headers: dict[str, str] = Field(default_factory=dict, description="Extra response headers.")
+    retry_after: int | None = Field(None, ge=0, description="Seconds for a `Retry-After` header.")
+    latency_ms: int = Field(0, ge=0, le=60_000, description="Delay before answering (real time).")
+    drop: bool = Field(False, description="Close the connection without a complete answer.")
+    times: int | None = Field(None, ge=1, description="Apply to the first N matching requests only.")
+    probability: float = Field(1.0, gt=0, le=1, description="Chance that a matching request is hit.")
+    seed: int | None = Field(None, description="Seed of the probability draws (repeatable runs).")
+
+    @model_validator(mode="after")
+    def _does_something(self) -> FaultSpec:
+        if self.status is None and not self.drop and not self.latency_ms:
+            raise PydanticCustomError("no_effect", "give status, latency_ms or drop")
+        if self.status is not None and self.drop:
+            raise PydanticCustomError("two_effects", "give status or drop, not both")
+        if self.status is None and (self.error or self.message or self.retry_after is not None or self.headers):
+            raise PydanticCustomError("needs_status", "error, message, headers and retry_after need a status")
+        return self
+
+
+class JournalQuery(BaseModel):
+    """Query of `GET /_mock/requests`: every parameter narrows the list [mock]."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    method: str | None = None
+    path: str | None = Field(None, description="Path or glob (`*` wildcards).")
+    account: str | None = None
+    status: Annotated[int | None, BeforeValidator(_query_int)] = None
+    limit: Annotated[int | None, BeforeValidator(_query_int), Field(ge=1, le=100_000)] = Field(
+        None, description="Only the last N matching entries."
+    )
 
 
 _FILTER_LIST = TypeAdapter(list[Filter])

@@ -21,7 +21,9 @@ from contracts.models import (
 from mock_server.clock import Clock
 from mock_server.config import accounts_from, load_config
 from mock_server.errors import ApiError, problems_from_validation
+from mock_server.journal import DEFAULT_JOURNAL_SIZE
 from mock_server.store import Store
+from mock_server.traffic import Traffic
 from mock_server.web import EXTENSION, authenticate, json_response, ok, read_object, store, validate
 
 log = logging.getLogger(__name__)
@@ -97,12 +99,18 @@ def _render_unexpected(error: Exception) -> Any:
 
 
 def create_app(
-    config: MockConfig | dict | str | None = None, clock: Clock | None = None, *, control: bool = True
+    config: MockConfig | dict | str | None = None,
+    clock: Clock | None = None,
+    *,
+    control: bool = True,
+    control_token: str | None = None,
+    journal_size: int = DEFAULT_JOURNAL_SIZE,
 ) -> Flask:
     """Build a mock server app.
 
     `config` is a `MockConfig`, its dict form, a path to a YAML/JSON file, or None for the demo account.
-    `control=False` leaves out the `/_mock` control API.
+    `control=False` leaves out the `/_mock` control API; `control_token` guards it (`authorization: Bearer T`).
+    The request journal keeps the last `journal_size` API requests.
     """
     if isinstance(config, dict):
         config = MockConfig.model_validate(config)
@@ -110,13 +118,25 @@ def create_app(
         config = load_config(config)
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, JSON_SORT_KEYS=False)
-    app.extensions[EXTENSION] = Store(accounts_from(config), clock or Clock(), config.strict_numbers, config.limits)
+    state = Store(accounts_from(config), clock or Clock(), config.strict_numbers, config.limits, journal_size)
+    app.extensions[EXTENSION] = state
+    app.wsgi_app = Traffic(app.wsgi_app, state)  # type: ignore[method-assign]
     app.register_blueprint(api)
     if control:
-        from mock_server.control import CAPABILITIES_KEY
+        from mock_server.control import CAPABILITIES_KEY, TOKEN_KEY
         from mock_server.control import control as control_blueprint
 
-        app.config[CAPABILITIES_KEY] = ["clock", "reset", "accounts", "messages", "seed", "snapshot"]
+        app.config[TOKEN_KEY] = control_token or None
+        app.config[CAPABILITIES_KEY] = [
+            "clock",
+            "reset",
+            "accounts",
+            "messages",
+            "seed",
+            "snapshot",
+            "requests",
+            "faults",
+        ]
         app.register_blueprint(control_blueprint)
         from mock_server import ui
 

@@ -17,6 +17,8 @@ LAZY_COMMANDS: dict[str, str] = {
 }
 """Commands that live beside the modules they drive, imported only when called."""
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
 
 class LazyGroup(click.Group):
     """A click group that loads the commands of `LAZY_COMMANDS` on first use (fast start for `serve`)."""
@@ -70,6 +72,18 @@ def main() -> None:
     help="WSGI server: granian (fastest) or waitress (pure Python).",
 )
 @click.option("--threads", type=click.IntRange(1, 64), help="Request threads (default: 1 for granian, 8 for waitress).")
+@click.option(
+    "--control-token",
+    envvar="BLAND_SMS_MOCK_CONTROL_TOKEN",
+    help="Require `authorization: Bearer TOKEN` on /_mock/* (env BLAND_SMS_MOCK_CONTROL_TOKEN).",
+)
+@click.option(
+    "--snapshot",
+    "snapshot_path",
+    type=click.Path(dir_okay=False),
+    help="Snapshot file (JSON) to restore at start, when it exists.",
+)
+@click.option("--save-on-exit", is_flag=True, help="Write the state to the --snapshot file when the server stops.")
 def serve(
     host: str,
     port: int,
@@ -78,18 +92,50 @@ def serve(
     seeds: tuple[str, ...],
     server_name: str,
     threads: int | None,
+    control_token: str | None,
+    snapshot_path: str | None,
+    save_on_exit: bool,
 ) -> None:
     """Run the mock server until Ctrl-C."""
     from mock_server.config import ConfigError, load_config
-    from mock_server.serving import free_port, make_server, serve_forever, serve_with_granian, wait_until_listening
+    from mock_server.serving import (
+        build_app,
+        free_port,
+        make_server,
+        serve_forever,
+        serve_with_granian,
+        wait_until_listening,
+    )
 
+    if save_on_exit and not snapshot_path:
+        raise click.UsageError("--save-on-exit needs --snapshot FILE")
     try:
         config = load_config(config_path)
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
+    spec = {
+        "config": config_path,
+        "control": not no_control,
+        "token": control_token,
+        "seeds": list(seeds),
+        "snapshot": snapshot_path,
+        "save_on_exit": save_on_exit,
+    }
     # Under granian the app is built in its worker process; build it here only to serve it (waitress) or to
-    # check the seed files before the worker loads them again, so a bad seed is a clear usage error.
-    app = _seeded_app(config, not no_control, seeds) if server_name == "waitress" or seeds else None
+    # check the seed and snapshot files before the worker loads them again, so a bad file is a usage error.
+    app = None
+    if server_name == "waitress" or seeds or snapshot_path:
+        try:
+            # The worker saves on exit under granian; under waitress this process saves after serving.
+            app = build_app({**spec, "save_on_exit": False}, click.echo)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
+    if host not in LOOPBACK_HOSTS and not no_control and not control_token:
+        click.echo(
+            f"Warning: bound to {host} with the control API open to anyone who can reach it; "
+            "pass --control-token TOKEN (or --no-control).",
+            err=True,
+        )
     if server_name == "waitress":
         try:
             server = make_server(app, host, port, threads or 8)
@@ -109,7 +155,8 @@ def serve(
     if len(config.accounts) > 1:
         lines.append(f"  (+{len(config.accounts) - 1} more accounts from {config_path})")
     if not no_control:
-        lines.append(f"  Control API:  {url}/_mock/health")
+        guarded = " (needs authorization: Bearer <control token>)" if control_token else ""
+        lines.append(f"  Control API:  {url}/_mock/health{guarded}")
         lines.append(f"  Inspector:    {url}/_mock/ui/")
     lines += [
         f"  Try:          curl -H 'authorization: {first.api_key}' {url}/v1/sms/conversations",
@@ -124,34 +171,17 @@ def serve(
     if server_name == "waitress":
         announce()
         serve_forever(server, on_stop=lambda: click.echo("bland-sms-mock stopped."))
-        return
-    wait_until_listening(host, port, announce)
-    spec = {"config": config_path, "control": not no_control, "seeds": list(seeds)}
-    serve_with_granian(spec, host, port, threads or 1)
-    click.echo("bland-sms-mock stopped.")
+        if save_on_exit:
+            from mock_server.snapshot import save_file
+            from mock_server.web import EXTENSION
 
-
-def _seeded_app(config: object, control: bool, seeds: tuple[str, ...]) -> object:
-    """Build the app and load the seed files into it.
-
-    Raises:
-        click.UsageError: a seed file is unreadable or inconsistent.
-    """
-    from mock_server.app import create_app
-    from mock_server.errors import ApiError
-    from mock_server.snapshot import parse_snapshot, read_document, seed
-    from mock_server.web import EXTENSION
-
-    app = create_app(config, control=control)
-    for path in seeds:
-        try:
-            count = seed(app.extensions[EXTENSION], parse_snapshot(read_document(path)))
-        except ValueError as exc:
-            raise click.UsageError(str(exc)) from None
-        except ApiError as exc:
-            raise click.UsageError(f"{path}: " + "; ".join(message for _, message in exc.problems)) from None
-        click.echo(f"Seeded {count} conversations from {path}")
-    return app
+            save_file(app.extensions[EXTENSION], snapshot_path)
+    else:
+        wait_until_listening(host, port, announce)
+        serve_with_granian(spec, host, port, threads or 1)
+        click.echo("bland-sms-mock stopped.")
+    if save_on_exit:
+        click.echo(f"Saved the state to {snapshot_path}")
 
 
 def _describe(sms_config: object) -> str:

@@ -1,27 +1,67 @@
-"""The mock's own control API under `/_mock`: health, reset, clock, accounts, conversation state."""
+"""The mock's own control API under `/_mock`: health, reset, clock, accounts, conversations, journal, faults."""
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, request
+from pydantic import ValidationError
 
 from contracts.models import (
     AccountSpec,
     ClockCommand,
+    ErrorCode,
+    FaultSpec,
+    JournalQuery,
     ResetCommand,
     format_timestamp,
     parse_timestamp,
     to_epoch_ms,
 )
 from mock_server import __version__
+from mock_server.errors import ApiError, problems_from_validation
 from mock_server.snapshot import export_state, parse_snapshot, restore, seed
-from mock_server.web import authenticate, json_response, ok, read_object, store, validate
+from mock_server.store import Account
+from mock_server.web import api_key, authenticate, json_response, key_from_header, ok, read_object, store, validate
 
 control = Blueprint("control", __name__, url_prefix="/_mock")
 
 CAPABILITIES_KEY = "MOCK_CAPABILITIES"
 """App config key listing the capabilities `/_mock/health` reports; features append to it in `init_app`."""
+
+TOKEN_KEY = "MOCK_CONTROL_TOKEN"
+"""App config key of the control token; when set, every `/_mock` request must present it."""
+
+OPEN_PATHS = ("/_mock/ui/", "/_mock/ui/static/")
+"""The inspector's page and files: they hold no data, so a browser can load them and then ask for the token."""
+
+
+def presented_token() -> str | None:
+    """The control token a request carries: `authorization: Bearer T` or `x-mock-token: T`."""
+    header = request.headers.get("authorization", "")
+    if header[:7].lower() == "bearer ":
+        return key_from_header(header)
+    return request.headers.get("x-mock-token") or None
+
+
+def _token_ok() -> bool:
+    token = current_app.config.get(TOKEN_KEY)
+    presented = presented_token()
+    return bool(token) and presented is not None and hmac.compare_digest(presented.encode(), token.encode())
+
+
+@control.before_app_request
+def guard() -> None:
+    """Refuse `/_mock` requests without the control token, when the server has one."""
+    if not current_app.config.get(TOKEN_KEY) or not request.path.startswith("/_mock"):
+        return
+    if request.path == OPEN_PATHS[0] or request.path.startswith(OPEN_PATHS[1]):
+        return
+    if not _token_ok():
+        raise ApiError.one(
+            ErrorCode.CONTROL_TOKEN_REQUIRED, "authorization: this mock's control API needs `Bearer <control token>`"
+        )
 
 
 @control.get("/health")
@@ -94,16 +134,26 @@ def add_account() -> Any:
     )
 
 
+def _owner(conversation_id: str) -> Account:
+    """The account to look in: the API key's; with a valid control token and no key, the conversation's own."""
+    if _token_ok() and store().account_for_key(api_key() or "") is None:
+        owner = store().owner_of(conversation_id)
+        if owner is None:
+            raise ApiError.one(ErrorCode.NOT_FOUND, f"conversation {conversation_id} not found")
+        return owner
+    return authenticate()
+
+
 @control.get("/conversations/<conversation_id>")
 def conversation_detail(conversation_id: str) -> Any:
     """A conversation with its hidden fields, effective timeout settings and next timer."""
-    return ok(store().detail(authenticate(), conversation_id))
+    return ok(store().detail(_owner(conversation_id), conversation_id))
 
 
 @control.get("/conversations/<conversation_id>/messages")
 def conversation_messages(conversation_id: str) -> Any:
     """A conversation's whole history, oldest first."""
-    return ok(store().messages(authenticate(), conversation_id))
+    return ok(store().messages(_owner(conversation_id), conversation_id))
 
 
 @control.post("/seed")
@@ -123,4 +173,47 @@ def take_snapshot() -> Any:
 def restore_snapshot() -> Any:
     """Replace the whole state with a snapshot taken earlier."""
     restore(store(), parse_snapshot(read_object()))
+    return json_response({"status": "ok"})
+
+
+@control.get("/requests")
+def journal() -> Any:
+    """The request journal, oldest first, narrowed by method, path (glob), account, status and limit."""
+    try:
+        query = JournalQuery.model_validate(request.args.to_dict(flat=True))
+    except ValidationError as exc:
+        raise ApiError(problems_from_validation(exc, ErrorCode.INVALID_QUERY)) from None
+    return json_response({"requests": store().journal.entries(query)})
+
+
+@control.delete("/requests")
+def clear_journal() -> Any:
+    """Forget every journalled request."""
+    return json_response({"status": "ok", "cleared": store().journal.clear()})
+
+
+@control.post("/faults")
+def add_fault() -> Any:
+    """Add a fault rule for `/v1` requests; answers the rule with its id."""
+    fault = store().faults.add(validate(FaultSpec, read_object()))
+    return json_response(fault.to_dict(), 201)
+
+
+@control.get("/faults")
+def list_faults() -> Any:
+    """Every fault rule with how often it matched and applied."""
+    return json_response({"faults": store().faults.listing()})
+
+
+@control.delete("/faults")
+def clear_faults() -> Any:
+    """Remove every fault rule."""
+    return json_response({"status": "ok", "cleared": store().faults.clear()})
+
+
+@control.delete("/faults/<fault_id>")
+def remove_fault(fault_id: str) -> Any:
+    """Remove one fault rule."""
+    if not store().faults.remove(fault_id):
+        raise ApiError.one(ErrorCode.NOT_FOUND, f"fault {fault_id} not found")
     return json_response({"status": "ok"})

@@ -105,18 +105,45 @@ SPEC_VARIABLE = "BLAND_SMS_MOCK_SERVE_SPEC"
 """Environment variable that carries the `serve` options into granian's worker process."""
 
 
-def app_from_environment() -> Any:
-    """Build the app `serve` describes in `BLAND_SMS_MOCK_SERVE_SPEC` (granian's worker calls this)."""
+def build_app(spec: dict[str, Any], announce: Callable[[str], None] | None = None) -> Any:
+    """Build the app `serve` describes: config, control API and token, seed files, snapshot file.
+
+    With `save_on_exit`, the state is written back to the snapshot file when this process exits
+    (granian's worker exits through multiprocessing, which runs its finalizers but not `atexit`).
+
+    Raises:
+        ValueError: a config, seed or snapshot file is unreadable or inconsistent, naming the file.
+    """
+    from multiprocessing.util import Finalize
+
     from mock_server.app import create_app
     from mock_server.config import load_config
-    from mock_server.snapshot import parse_snapshot, read_document, seed
+    from mock_server.errors import ApiError
+    from mock_server.snapshot import load_file, parse_snapshot, read_document, save_file, seed
     from mock_server.web import EXTENSION
 
-    spec = json.loads(os.environ[SPEC_VARIABLE])
-    app = create_app(load_config(spec["config"]), control=spec["control"])
-    for path in spec["seeds"]:
-        seed(app.extensions[EXTENSION], parse_snapshot(read_document(path)))
+    app = create_app(load_config(spec.get("config")), control=spec["control"], control_token=spec.get("token"))
+    store = app.extensions[EXTENSION]
+    snapshot = spec.get("snapshot")
+    if snapshot and os.path.exists(snapshot):
+        load_file(store, snapshot)
+        if announce:
+            announce(f"Restored the snapshot {snapshot}")
+    for path in spec.get("seeds", []):
+        try:
+            count = seed(store, parse_snapshot(read_document(path)))
+        except ApiError as exc:
+            raise ValueError(f"{path}: " + "; ".join(message for _, message in exc.problems)) from None
+        if announce:
+            announce(f"Seeded {count} conversations from {path}")
+    if snapshot and spec.get("save_on_exit"):
+        Finalize(app, save_file, args=(store, snapshot), exitpriority=100)
     return app
+
+
+def app_from_environment() -> Any:
+    """Build the app `serve` describes in `BLAND_SMS_MOCK_SERVE_SPEC` (granian's worker calls this)."""
+    return build_app(json.loads(os.environ[SPEC_VARIABLE]))
 
 
 def free_port(host: str) -> int:

@@ -8,6 +8,7 @@ what a mock already has; what a seed leaves out (ids, timestamps, pending timers
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,26 @@ def read_document(path: str | Path) -> Any:
         return json.loads(text) if str(path).endswith(".json") else yaml.safe_load(text)
     except (OSError, ValueError, yaml.YAMLError) as exc:
         raise ValueError(f"{path}: {exc}") from None
+
+
+def save_file(store: Store, path: str | Path) -> None:
+    """Write the whole state to `path` as JSON, atomically (a crash never leaves half a file)."""
+    target = Path(path)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(export_state(store), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(temporary, target)
+
+
+def load_file(store: Store, path: str | Path) -> None:
+    """Restore the state saved in a snapshot file.
+
+    Raises:
+        ValueError: the file is unreadable, malformed or inconsistent, naming it.
+    """
+    try:
+        restore(store, parse_snapshot(read_document(path)))
+    except ApiError as exc:
+        raise ValueError(f"{path}: " + "; ".join(message for _, message in exc.problems)) from None
 
 
 def restore(store: Store, snapshot: Snapshot) -> None:

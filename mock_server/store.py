@@ -28,6 +28,8 @@ from contracts.models import (
 from mock_server import query
 from mock_server.clock import Clock
 from mock_server.errors import ApiError
+from mock_server.faults import Faults
+from mock_server.journal import DEFAULT_JOURNAL_SIZE, Journal
 from mock_server.timers import TimerQueue
 
 TIMEOUT_SETTINGS = ("time_out", "timeout_message", "warning_time", "warning_message")
@@ -136,9 +138,16 @@ class Store:
     """All state of one mock server; every public method is atomic under one re-entrant lock."""
 
     def __init__(
-        self, accounts: list[Account], clock: Clock, strict_numbers: bool = False, limits: Limits | None = None
+        self,
+        accounts: list[Account],
+        clock: Clock,
+        strict_numbers: bool = False,
+        limits: Limits | None = None,
+        journal_size: int = DEFAULT_JOURNAL_SIZE,
     ) -> None:
         self.lock = threading.RLock()
+        self.journal = Journal(journal_size)
+        self.faults = Faults()
         self.clock = clock
         self.strict_numbers = strict_numbers
         self.limits = limits or Limits()
@@ -169,9 +178,11 @@ class Store:
             self.by_key[key] = account
 
     def reset(self, drop_runtime_accounts: bool = False) -> None:
-        """Drop every conversation and timer (and, if asked, the accounts added at run time)."""
+        """Drop every conversation, timer, journal entry and fault (and, if asked, run-time accounts)."""
         with self.lock:
             self._fresh(drop_runtime_accounts)
+            self.journal.clear()
+            self.faults.clear()
             self.clock.reset()
             self.version += 1
 
@@ -180,6 +191,10 @@ class Store:
     def account_for_key(self, api_key: str) -> Account | None:
         """The account an API key belongs to, or None."""
         return self.by_key.get(api_key)
+
+    def owner_of(self, conversation_id: str) -> Account | None:
+        """The account a conversation belongs to, or None."""
+        return self._owner.get(conversation_id)
 
     def add_account(self, spec: AccountSpec) -> Account:
         """Add an account at run time.

@@ -33,12 +33,17 @@ def ok(data: Any, **extra: Any) -> Response:
     return json_response({"data": data, "errors": None, **extra})
 
 
-def api_key() -> str | None:
-    """The API key from the `authorization` header, with an optional `Bearer ` prefix removed [mock]."""
-    raw = request.headers.get("authorization", "").strip()
+def key_from_header(value: str | None) -> str | None:
+    """The key in an `authorization` header value, with an optional `Bearer ` prefix removed [mock]."""
+    raw = (value or "").strip()
     if raw[:7].lower() == "bearer ":
         raw = raw[7:].strip()
     return raw or None
+
+
+def api_key() -> str | None:
+    """The API key from the request's `authorization` header."""
+    return key_from_header(request.headers.get("authorization"))
 
 
 def authenticate() -> Account:
@@ -70,6 +75,15 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def loads_strict(text: str) -> Any:
+    """Decode JSON text, refusing NaN, Infinity and numbers that overflow to them.
+
+    Raises:
+        ValueError: not JSON (or not finite); RecursionError: nested too deeply to parse.
+    """
+    return json.loads(text, parse_float=_finite, parse_constant=_no_constants)
+
+
 def read_json(*, required: bool = True) -> Any:
     """Decode the request body as JSON; an absent body gives None when not `required`.
 
@@ -87,7 +101,7 @@ def read_json(*, required: bool = True) -> Any:
             return None
         raise ApiError.one(ErrorCode.INVALID_JSON, "body: is empty; send a JSON object")
     try:
-        return json.loads(raw.decode("utf-8-sig"), parse_float=_finite, parse_constant=_no_constants)
+        return loads_strict(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise ApiError.one(ErrorCode.INVALID_JSON, "body: is not valid UTF-8") from None
     except RecursionError:

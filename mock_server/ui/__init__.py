@@ -23,7 +23,14 @@ def state_version() -> Any:
     """A counter that changes whenever the state does (after firing due timers): cheap to poll."""
     current = store()
     current.fire_due()
-    return json_response({"version": current.version, "now": current.clock.now_ms(), "frozen": current.clock.frozen})
+    return json_response(
+        {
+            "version": current.version,
+            "traffic": current.journal.revision + current.faults.revision,
+            "now": current.clock.now_ms(),
+            "frozen": current.clock.frozen,
+        }
+    )
 
 
 def init_app(app: Flask, capabilities: list[str]) -> None:

@@ -134,50 +134,45 @@ def test_updates_by_itself_when_state_changes(page, server) -> None:
     page.wait_for_selector("#list-body tr:has-text('+15550009999')", timeout=10_000)
 
 
-def test_asks_for_the_control_token_on_401_and_sends_it_afterwards(browser) -> None:
-    from flask import request
-
+def test_asks_for_the_control_token_once_and_then_shows_the_thread(browser) -> None:
     from mock_server.app import create_app
     from mock_server.serving import BackgroundServer
 
-    app = create_app()
-    seen: list[str] = []
-
-    @app.before_request
-    def _require_token():  # stands in for a server started with a control token
-        path = request.path
-        if not path.startswith("/_mock/") or path.startswith(("/_mock/ui/static", "/_mock/conversations")):
-            return None
-        if path == "/_mock/ui/":
-            return None
-        seen.append(request.headers.get("authorization", ""))
-        if request.headers.get("authorization") != "Bearer T":
-            return {"data": None, "errors": [{"error": "UNAUTHORIZED", "message": "authorization: token"}]}, 401
-        return None
-
-    with BackgroundServer(app) as running:
+    with BackgroundServer(create_app(control_token="T0k3n")) as running:
+        body = {"user_number": "+15550003333", "agent_number": "+15552223333", "message": "behind a token"}
+        assert httpx.post(f"{running.url}/v1/sms/create", json=body, headers=KEY).status_code == 200
         context = browser.new_context()
+        context.set_default_timeout(10_000)
         page = context.new_page()
         prompts: list[str] = []
 
         def answer(dialog) -> None:
             prompts.append(dialog.message)
-            dialog.accept("T")
+            dialog.accept("T0k3n")
 
         page.on("dialog", answer)
         page.goto(f"{running.url}/_mock/ui/")
-        page.wait_for_selector("#account option", state="attached")
+        page.click("#list-body tr:has-text('+15550003333')")
+        page.wait_for_selector("#thread-messages li:has-text('behind a token')")
         context.close()
     assert len(prompts) == 1 and "control token" in prompts[0]
-    assert seen[-1] == "Bearer T"
 
 
-def test_journal_and_fault_panels_follow_the_capabilities(page, server) -> None:
-    capabilities = httpx.get(f"{server.url}/_mock/health").json()["capabilities"]
-    assert page.locator("#journal-panel").is_visible() == ("requests" in capabilities)
-    assert page.locator("#faults-panel").is_visible() == ("faults" in capabilities)
-    if "requests" not in capabilities:
-        pytest.skip("this mock has no request journal yet (no `requests` capability)")
+def test_journal_shows_requests_and_faults_are_added_applied_and_cleared(page, server) -> None:
+    assert page.locator("#journal-panel").is_visible() and page.locator("#faults-panel").is_visible()
+    page.fill("#fault-path", "/v1/sms/create")
+    page.fill("#fault-status", "503")
+    page.fill("#fault-times", "1")
+    page.click("#fault-form button[type=submit]")
+    page.wait_for_selector("#faults-list li:has-text('503')")
     body = {"user_number": "+15550004444", "agent_number": "+15552223333", "message": "journaled"}
+    assert httpx.post(f"{server.url}/v1/sms/create", json=body, headers=KEY).status_code == 503
     assert httpx.post(f"{server.url}/v1/sms/create", json=body, headers=KEY).status_code == 200
-    page.wait_for_selector("#journal-body tr:has-text('/v1/sms/create')")
+    page.wait_for_selector("#journal-body tr:has-text('fault-1: status 503')")
+    page.wait_for_selector("#journal-body tr:has-text('200')")
+    page.wait_for_selector("#faults-list li:has-text('applied 1, 0 left')")
+    page.click("#faults-clear")
+    page.wait_for_selector("#faults-list li", state="detached")
+    assert httpx.get(f"{server.url}/_mock/faults").json() == {"faults": []}
+    page.click("#journal-clear")
+    page.wait_for_selector("#journal-body tr", state="detached")

@@ -3,45 +3,24 @@
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
-import sys
 import threading
 from collections import Counter
-from pathlib import Path
 
 import httpx
 import pytest
-from mock_support import DEMO_AGENT, DEMO_KEY, TEST_CONFIG
+from mock_support import CLI, DEMO_AGENT, DEMO_KEY, TEST_CONFIG, start_serve
 
 from mock_server.app import create_app
 from mock_server.serving import BackgroundServer
 
 pytestmark = pytest.mark.e2e
-CLI = str(Path(sys.executable).with_name("bland-sms-mock"))
-
-
-def _start_serve(*args: str) -> tuple[subprocess.Popen, str, str]:
-    """Start `serve` on a free port; return the process, its URL and its start banner."""
-    process = subprocess.Popen(
-        [CLI, "serve", "--port", "0", *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    banner = ""
-    while "Press Ctrl-C" not in banner:
-        line = process.stdout.readline()
-        if not line:
-            process.kill()
-            raise AssertionError(f"serve did not start: {banner}")
-        banner += line
-    match = re.search(r"listening on (http://127\.0\.0\.1:\d+)", banner)
-    assert match, banner
-    return process, match.group(1), banner
 
 
 @pytest.mark.parametrize("server", ["granian", "waitress"])
 def test_serve_answers_the_documented_envelope_and_stops_on_sigterm(server) -> None:
-    process, url, banner = _start_serve("--server", server)
+    process, url, banner = start_serve("--server", server)
     try:
         response = httpx.get(f"{url}/v1/sms/conversations", headers={"authorization": DEMO_KEY}, timeout=5)
         assert response.status_code == 200
@@ -61,7 +40,7 @@ def test_serve_answers_the_documented_envelope_and_stops_on_sigterm(server) -> N
 def test_serve_with_a_config_file_and_no_control(tmp_path) -> None:
     config = tmp_path / "accounts.yaml"
     config.write_text("accounts: [{api_key: sk-file, agent_numbers: [{number: '+15552221234'}]}]\n")
-    process, url, _ = _start_serve("--config", str(config), "--no-control")
+    process, url, _ = start_serve("--config", str(config), "--no-control")
     try:
         assert httpx.get(f"{url}/v1/sms/conversations", headers={"authorization": "sk-file"}).status_code == 200
         assert httpx.get(f"{url}/_mock/health").status_code == 404

@@ -6,7 +6,7 @@ const FIELDS = ["created_at", "updated_at", "user_number", "agent_number", "is_a
 const OPERATORS = ["eq", "contains", "startsWith", "endsWith", "gt", "gte", "lt", "lte"];
 
 const state = { accounts: [], key: null, page: 1, totalPages: 0, selected: null, version: null,
-  capabilities: [], clock: { now: 0, frozen: false, readAt: 0 }, timer: null };
+  traffic: null, capabilities: [], clock: { now: 0, frozen: false, readAt: 0 }, timer: null };
 
 const $ = (id) => document.getElementById(id);
 
@@ -23,15 +23,15 @@ function controlToken() { return sessionStorage.getItem("bland-sms-mock-token");
 async function api(method, path, { body, key } = {}, retried = false) {
   const headers = {};
   const control = path.startsWith("/_mock/");
-  if (key) headers.authorization = key;
-  else if (control && controlToken()) headers.authorization = `Bearer ${controlToken()}`;
+  // With a control token the control API finds a conversation by its id alone, so the token takes the header.
+  if (control && controlToken()) headers.authorization = `Bearer ${controlToken()}`;
+  else if (key) headers.authorization = key;
   if (body !== undefined) headers["content-type"] = "application/json";
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   let json = null;
   try { json = await response.json(); } catch (_) { json = null; }
-  if (response.status === 401 && control && !key && !retried) {
-    const sent = headers.authorization;
-    if (controlToken() && sent !== `Bearer ${controlToken()}`) return api(method, path, { body, key }, true);
+  const needsToken = json?.errors?.[0]?.error === "CONTROL_TOKEN_REQUIRED";
+  if (response.status === 401 && control && needsToken && !retried) {
     const token = window.prompt("This mock needs its control token (sent as authorization: Bearer …):");
     if (token) {
       sessionStorage.setItem("bland-sms-mock-token", token.trim());
@@ -280,8 +280,8 @@ async function loadJournal() {
   const rows = (json.requests || []).filter((r) => !r.path.startsWith("/_mock/ui")).slice(-50).reverse();
   $("journal-body").replaceChildren(...rows.map((r) => {
     const row = el("tr");
-    row.append(el("td", shortTime(r.time)), el("td", r.method), el("td", r.path), el("td", r.status),
-      el("td", r.fault ?? ""));
+    row.append(el("td", shortTime(r.time)), el("td", r.method), el("td", r.path),
+      el("td", r.status ?? "dropped"), el("td", r.fault ? `${r.fault.id}: ${r.fault.kind}` : ""));
     return row;
   }));
 }
@@ -289,7 +289,32 @@ async function loadJournal() {
 async function loadFaults() {
   if (!state.capabilities.includes("faults")) return;
   const { status, json } = await api("GET", "/_mock/faults");
-  if (status === 200) $("faults-body").textContent = JSON.stringify(json, null, 2);
+  if (status !== 200) return;
+  $("faults-list").replaceChildren(...json.faults.map((fault) => {
+    const { id, matched, applied, remaining, ...rule } = fault;
+    const item = el("li", `${id}: ${JSON.stringify(rule)} — matched ${matched}, applied ${applied}` +
+      (remaining === null ? "" : `, ${remaining} left`));
+    const remove = el("button", "Remove");
+    remove.type = "button";
+    remove.addEventListener("click", async () => { await api("DELETE", `/_mock/faults/${id}`); await loadFaults(); });
+    item.append(" ", remove);
+    return item;
+  }));
+}
+
+async function addFault(event) {
+  event.preventDefault();
+  const rule = {};
+  const method = $("fault-method").value, path = $("fault-path").value.trim();
+  if (method) rule.method = method;
+  if (path) rule.path = path;
+  for (const [id, name] of [["fault-status", "status"], ["fault-latency", "latency_ms"], ["fault-times", "times"]]) {
+    if ($(id).value !== "") rule[name] = Number($(id).value);
+  }
+  if ($("fault-drop").checked) rule.drop = true;
+  const { status, json } = await api("POST", "/_mock/faults", { body: rule });
+  $("fault-error").textContent = status === 201 ? "" : (json?.errors || []).map((e) => e.message).join("; ");
+  await loadFaults();
 }
 
 // ------------------------------------------------------------------------------------- polling, wiring
@@ -299,10 +324,12 @@ async function poll(force = false) {
   if (status !== 200) return;
   state.clock = { now: json.now, frozen: json.frozen, readAt: Date.now() };
   renderClock();
-  if (force || json.version !== state.version) {
-    state.version = json.version;
-    await Promise.all([loadList(), loadThread(), loadJournal(), loadFaults()]);
-  }
+  const work = [];
+  if (force || json.version !== state.version) work.push(loadList(), loadThread());
+  if (force || json.traffic !== state.traffic) work.push(loadJournal(), loadFaults());
+  state.version = json.version;
+  state.traffic = json.traffic;
+  await Promise.all(work);
 }
 
 async function start() {
@@ -337,6 +364,9 @@ async function start() {
   });
   $("set-form").addEventListener("submit", (event) => { event.preventDefault(); moveClock({ set: $("set-to").value.trim() }); });
   $("create-form").addEventListener("submit", sendCreate);
+  $("fault-form").addEventListener("submit", addFault);
+  $("faults-clear").addEventListener("click", async () => { await api("DELETE", "/_mock/faults"); await loadFaults(); });
+  $("journal-clear").addEventListener("click", async () => { await api("DELETE", "/_mock/requests"); await loadJournal(); });
   await poll(true);
   setInterval(poll, 1500);
   setInterval(renderClock, 1000);

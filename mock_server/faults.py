@@ -1,0 +1,124 @@
+"""Fault rules: make chosen `/v1` requests fail, slow down or lose their connection, on purpose."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import threading
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import Any
+
+from contracts.models import ErrorCode, FaultSpec
+
+_DEFAULT_CODES = {429: ErrorCode.RATE_LIMITED, 500: ErrorCode.INTERNAL_ERROR, 503: ErrorCode.SERVICE_UNAVAILABLE}
+
+
+@dataclass
+class Fault:
+    """One rule and its counters."""
+
+    id: str
+    spec: FaultSpec
+    rng: random.Random
+    matched: int = 0
+    applied: int = 0
+
+    def wants(self, method: str, path: str, account: str | None) -> bool:
+        """Whether a request matches this rule's method, path and account (counters untouched)."""
+        spec = self.spec
+        return (
+            (spec.method is None or spec.method.upper() == method)
+            and (spec.path is None or fnmatchcase(path, spec.path))
+            and (spec.account is None or spec.account == account)
+        )
+
+    def exhausted(self) -> bool:
+        """Whether a `times` rule has been applied its number of times."""
+        return self.spec.times is not None and self.applied >= self.spec.times
+
+    def kind(self) -> str:
+        """A short word for the journal: `status 429`, `drop`, `latency 300ms`, ..."""
+        parts = [f"status {self.spec.status}"] if self.spec.status else []
+        parts += ["drop"] if self.spec.drop else []
+        parts += [f"latency {self.spec.latency_ms}ms"] if self.spec.latency_ms else []
+        return " + ".join(parts)
+
+    def envelope(self) -> dict[str, Any]:
+        """The error body of a status fault."""
+        status = self.spec.status or 500
+        code = self.spec.error or _DEFAULT_CODES.get(status, ErrorCode.INJECTED_FAULT).value
+        message = self.spec.message or f"fault {self.id}: injected {status} (see /_mock/faults)"
+        return {"data": None, "errors": [{"error": code, "message": message}]}
+
+    def response_headers(self) -> dict[str, str]:
+        """Headers a status fault adds (its own, plus `Retry-After`)."""
+        headers = dict(self.spec.headers)
+        if self.spec.retry_after is not None:
+            headers["Retry-After"] = str(self.spec.retry_after)
+        return headers
+
+    def to_dict(self) -> dict[str, Any]:
+        """The rule as `GET /_mock/faults` shows it."""
+        return {
+            "id": self.id,
+            **self.spec.model_dump(exclude_defaults=True),
+            "matched": self.matched,
+            "applied": self.applied,
+            "remaining": None if self.spec.times is None else max(0, self.spec.times - self.applied),
+        }
+
+
+@dataclass
+class Faults:
+    """The active fault rules, checked in the order they were added; the first that fires wins."""
+
+    rules: list[Fault] = field(default_factory=list)
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    revision: int = 0
+    """Moves whenever a rule is added, removed or applied: cheap to poll."""
+
+    def add(self, spec: FaultSpec) -> Fault:
+        """Add a rule; its probability draws come from its own seeded generator."""
+        with self._lock:
+            fault = Fault(f"fault-{next(self._ids)}", spec, random.Random(spec.seed))
+            self.rules.append(fault)
+            self.revision += 1
+            return fault
+
+    def pick(self, method: str, path: str, account: str | None) -> Fault | None:
+        """The rule that applies to this request, counting the match and the hit; None for no fault."""
+        with self._lock:
+            for fault in self.rules:
+                if fault.exhausted() or not fault.wants(method, path, account):
+                    continue
+                fault.matched += 1
+                if fault.spec.probability < 1 and fault.rng.random() >= fault.spec.probability:
+                    continue
+                fault.applied += 1
+                self.revision += 1
+                return fault
+            return None
+
+    def listing(self) -> list[dict[str, Any]]:
+        """Every rule with its counters."""
+        with self._lock:
+            return [fault.to_dict() for fault in self.rules]
+
+    def remove(self, fault_id: str) -> bool:
+        """Drop one rule; False when there is no such rule."""
+        with self._lock:
+            kept = [fault for fault in self.rules if fault.id != fault_id]
+            removed = len(kept) != len(self.rules)
+            self.rules = kept
+            self.revision += 1
+            return removed
+
+    def clear(self) -> int:
+        """Drop every rule; return how many there were."""
+        with self._lock:
+            count = len(self.rules)
+            self.rules = []
+            self.revision += 1
+            return count

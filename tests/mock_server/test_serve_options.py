@@ -1,0 +1,104 @@
+"""`serve` options over real sockets: dropped connections, the control token, snapshots kept across restarts."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+
+import httpx
+import pytest
+import requests
+from mock_support import CLI, DEMO_AGENT, DEMO_KEY, USER, start_serve
+
+from mock_server.app import create_app
+from mock_server.serving import BackgroundServer
+
+pytestmark = pytest.mark.e2e
+KEY = {"authorization": DEMO_KEY}
+BODY = {"user_number": USER, "agent_number": DEMO_AGENT, "message": "hi"}
+
+
+def _stop(process: subprocess.Popen) -> str:
+    os.kill(process.pid, signal.SIGTERM)
+    output, _ = process.communicate(timeout=15)
+    assert process.returncode == 0, output
+    return output
+
+
+def test_drop_fault_applies_times_then_answers_under_waitress() -> None:
+    with BackgroundServer(create_app()) as running:
+        httpx.post(f"{running.url}/_mock/faults", json={"path": "/v1/sms/create", "drop": True, "times": 2})
+        with pytest.raises(httpx.RemoteProtocolError):
+            httpx.post(f"{running.url}/v1/sms/create", json=BODY, headers=KEY, timeout=5)
+        with pytest.raises(requests.ConnectionError):
+            requests.post(f"{running.url}/v1/sms/create", json=BODY, headers=KEY, timeout=5)
+        assert httpx.post(f"{running.url}/v1/sms/create", json=BODY, headers=KEY, timeout=5).status_code == 200
+        journal = httpx.get(f"{running.url}/_mock/requests").json()["requests"]
+        assert [(e["status"], e["fault"] and e["fault"]["kind"]) for e in journal] == [
+            (None, "drop"),
+            (None, "drop"),
+            (200, None),
+        ]
+
+
+def test_serve_under_granian_drops_and_guards_with_a_token() -> None:
+    process, url, banner = start_serve("--control-token", "t0k")
+    try:
+        assert "needs authorization: Bearer" in banner
+        assert httpx.get(f"{url}/_mock/health").status_code == 401
+        bearer = {"authorization": "Bearer t0k"}
+        rule = {"path": "/v1/sms/conversations", "drop": True, "times": 1}
+        assert httpx.post(f"{url}/_mock/faults", json=rule, headers=bearer).status_code == 201
+        with pytest.raises(httpx.HTTPError):
+            httpx.get(f"{url}/v1/sms/conversations", headers=KEY, timeout=5)
+        assert httpx.get(f"{url}/v1/sms/conversations", headers=KEY, timeout=5).status_code == 200
+    finally:
+        _stop(process)
+
+
+def test_serve_warns_when_the_control_api_is_open_beyond_loopback() -> None:
+    result = subprocess.run(
+        [CLI, "serve", "--host", "0.0.0.0", "--save-on-exit"], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 2 and "--save-on-exit needs --snapshot" in result.stderr
+    process, _url, banner = start_serve("--host", "0.0.0.0", "--server", "waitress")
+    _stop(process)
+    assert "Warning: bound to 0.0.0.0 with the control API open" in banner
+
+
+@pytest.mark.parametrize("server", ["granian", "waitress"])
+def test_snapshot_file_survives_a_restart_and_fires_the_pending_timeout(tmp_path, server) -> None:
+    snapshot = tmp_path / "state.json"
+    args = ("--server", server, "--snapshot", str(snapshot), "--save-on-exit")
+    process, url, _ = start_serve(*args)
+    try:
+        httpx.post(f"{url}/_mock/clock", json={"set": "2026-03-01T10:00:00Z"})
+        made = httpx.post(f"{url}/v1/sms/create", json={**BODY, "sender": "AGENT"}, headers=KEY).json()["data"]
+        httpx.post(f"{url}/_mock/clock", json={"advance": 60})
+    finally:
+        output = _stop(process)
+    assert f"Saved the state to {snapshot}" in output and snapshot.exists()
+
+    process, url, banner = start_serve(*args)
+    try:
+        assert "Restored the snapshot" in banner
+        conversation = f"{url}/_mock/conversations/{made['conversation_id']}"
+        before = httpx.get(conversation, headers=KEY).json()["data"]
+        assert before["is_active"] and before["next_timer"]["due_at"] == "2026-03-01T10:10:00.000Z"
+        fired = httpx.post(f"{url}/_mock/clock", json={"advance": 900}).json()["fired"]
+        assert [(f["kind"], f["due_at"]) for f in fired] == [
+            ("warning", "2026-03-01T10:10:00.000Z"),
+            ("timeout", "2026-03-01T10:15:00.000Z"),
+        ]
+        after = httpx.get(conversation, headers=KEY).json()["data"]
+        assert not after["is_active"] and after["timed_out_at"] == "2026-03-01T10:15:00.000Z"
+    finally:
+        _stop(process)
+
+
+def test_a_bad_snapshot_file_is_a_usage_error(tmp_path) -> None:
+    snapshot = tmp_path / "state.json"
+    snapshot.write_text('{"format": "bland-sms-mock/snapshot", "version": 1, "conversations": [{"nope": 1}]}')
+    result = subprocess.run([CLI, "serve", "--snapshot", str(snapshot)], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and str(snapshot) in result.stderr
