@@ -1,0 +1,88 @@
+"""pytest fixtures for code that talks to the Bland SMS API: an in-process mock per test, or one per session.
+
+Registered through the `pytest11` entry point, so installing bland-sms-mock is enough:
+
+- `bland_mock`: a fresh mock served on a free 127.0.0.1 port for one test, then stopped.
+- `bland_mock_session`: one served mock for the whole session; `bland_mock_shared` hands it to a test
+  after resetting it (accounts, conversations, journal, faults, clock), so tests never see each other.
+- `bland_mock_intercept`: a fresh mock that `requests`/`httpx` calls to https://api.bland.ai reach with
+  no socket, for code whose base URL is not configurable.
+
+Choose accounts and seeds with `@pytest.mark.bland_mock(config=..., seeds=[...])` (function-scoped fixtures)
+or the ini options `bland_mock_config` / `bland_mock_seeds` (all fixtures).
+This module imports the mock only when a fixture is used, so loading the plugin costs nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from mock_server.handle import BlandMock
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Ini options for the mock's accounts and seeds."""
+    parser.addini("bland_mock_config", "Accounts file (YAML/JSON) for the bland_mock fixtures", default="")
+    parser.addini("bland_mock_seeds", "Seed files loaded into every bland_mock fixture", type="linelist", default=[])
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Declare the `bland_mock` marker."""
+    config.addinivalue_line(
+        "markers", "bland_mock(config=None, seeds=()): accounts file or dict and seed files for this test's mock"
+    )
+
+
+def _options(request: pytest.FixtureRequest, *, use_marker: bool) -> dict[str, Any]:
+    root = request.config.rootpath
+    config: Any = request.config.getini("bland_mock_config") or None
+    seeds: list[Any] = [root / path for path in request.config.getini("bland_mock_seeds")]
+    if config:
+        config = str(root / config)
+    marker = request.node.get_closest_marker("bland_mock") if use_marker else None
+    if marker is not None:
+        config = marker.kwargs.get("config", config)
+        seeds = [*seeds, *marker.kwargs.get("seeds", ())]
+    return {"config": config, "seeds": seeds}
+
+
+def _new_mock(options: dict[str, Any]) -> BlandMock:
+    from mock_server.handle import BlandMock
+
+    return BlandMock(options["config"], seeds=options["seeds"])
+
+
+@pytest.fixture
+def bland_mock(request: pytest.FixtureRequest) -> Iterator[BlandMock]:
+    """A fresh mock for this test, served on a free loopback port (`.url`, `.api_key`, `.agent_number`, ...)."""
+    with _new_mock(_options(request, use_marker=True)) as mock:
+        yield mock
+
+
+@pytest.fixture(scope="session")
+def bland_mock_session(request: pytest.FixtureRequest) -> Iterator[BlandMock]:
+    """One mock served for the whole session (not reset: use `bland_mock_shared` in tests)."""
+    with _new_mock(_options(request, use_marker=False)) as mock:
+        yield mock
+
+
+@pytest.fixture
+def bland_mock_shared(bland_mock_session: BlandMock, request: pytest.FixtureRequest) -> BlandMock:
+    """The session's mock, reset for this test and re-seeded from the ini seeds."""
+    bland_mock_session.reset()
+    for path in _options(request, use_marker=False)["seeds"]:
+        bland_mock_session.seed(path)
+    return bland_mock_session
+
+
+@pytest.fixture
+def bland_mock_intercept(request: pytest.FixtureRequest) -> Iterator[BlandMock]:
+    """A fresh in-memory mock that `requests`/`httpx` calls to https://api.bland.ai reach, with no socket."""
+    from mock_server.intercept import intercept
+
+    with intercept(_new_mock(_options(request, use_marker=True))) as mock:
+        yield mock

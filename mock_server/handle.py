@@ -1,0 +1,305 @@
+"""`BlandMock`: a mock driven from Python (tests, fixtures, interception), no HTTP needed to control it.
+
+Everything here calls the store directly, so a test moves the clock or reads the journal in microseconds;
+`start()` additionally serves the same state on a free loopback port for code that needs a URL.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from contracts.models import (
+    AccountSpec,
+    FaultSpec,
+    JournalQuery,
+    MockConfig,
+    format_timestamp,
+    parse_duration,
+    parse_timestamp,
+    to_epoch_ms,
+)
+from mock_server.app import create_app
+from mock_server.errors import ApiError, problems_from_validation
+from mock_server.serving import BackgroundServer
+from mock_server.snapshot import export_state, parse_snapshot, read_document, restore, seed
+from mock_server.store import Account, Store
+from mock_server.web import EXTENSION
+
+
+class MockError(ValueError):
+    """A call the mock refuses (bad account, bad fault rule, unknown conversation); says which field."""
+
+
+def _refused(error: ApiError) -> MockError:
+    return MockError("; ".join(message for _, message in error.problems))
+
+
+def _validated(model: type, data: dict[str, Any]) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise MockError("; ".join(message for _, message in problems_from_validation(exc))) from None
+
+
+class MockClock:
+    """The mock's clock: frozen, advanced and set from Python; timers due on the way fire in order."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    @property
+    def now(self) -> datetime:
+        """The mock's current time (UTC)."""
+        return datetime.fromtimestamp(self._store.clock.now_ms() / 1000, UTC)
+
+    @property
+    def frozen(self) -> bool:
+        """Whether the clock stands still."""
+        return self._store.clock.frozen
+
+    def freeze(self) -> datetime:
+        """Stop the clock where it is."""
+        self._store.move_clock(freeze=True)
+        return self.now
+
+    def resume(self) -> datetime:
+        """Let time flow again from where it stands."""
+        self._store.move_clock(freeze=False)
+        return self.now
+
+    def advance(self, by: float | str) -> list[dict[str, str]]:
+        """Move forward by seconds or a duration text (`90`, `"5m"`, `"4m30s"`, `"1h"`); return what fired."""
+        return [event.to_dict() for event in self._store.move_clock(advance=parse_duration(by))]
+
+    def set(self, instant: str | datetime) -> list[dict[str, str]]:
+        """Freeze the clock at an instant (ISO text or aware datetime); return what fired on the way."""
+        moment = parse_timestamp(instant) if isinstance(instant, str) else instant
+        return [event.to_dict() for event in self._store.move_clock(set_ms=to_epoch_ms(moment))]
+
+    def __repr__(self) -> str:
+        state = "frozen" if self.frozen else "running"
+        return f"<MockClock {format_timestamp(self._store.clock.now_ms())} {state}>"
+
+
+class MockFaults:
+    """Fault rules for `/v1` requests (see `FaultSpec` for the fields)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def add(self, **rule: Any) -> dict[str, Any]:
+        """Add a rule, e.g. `add(path="/v1/sms/create", status=429, retry_after=2, times=1)`; return it with its id."""
+        return self._store.faults.add(_validated(FaultSpec, rule)).to_dict()
+
+    def list(self) -> list[dict[str, Any]]:
+        """Every rule with how often it matched and applied."""
+        return self._store.faults.listing()
+
+    def remove(self, fault_id: str) -> None:
+        """Remove one rule.
+
+        Raises:
+            MockError: there is no such rule.
+        """
+        if not self._store.faults.remove(fault_id):
+            raise MockError(f"fault {fault_id} not found")
+
+    def clear(self) -> None:
+        """Remove every rule."""
+        self._store.faults.clear()
+
+
+class BlandMock:
+    """One mock: its app, its state and, once started, a server on a free 127.0.0.1 port.
+
+    `config` is a `MockConfig`, its dict form, a path to a YAML/JSON accounts file, or None for the demo
+    account; `seeds` are seed files or documents loaded at once.
+    """
+
+    def __init__(
+        self,
+        config: MockConfig | dict | str | Path | None = None,
+        *,
+        seeds: Iterable[str | Path | dict] = (),
+        journal_size: int = 1000,
+    ) -> None:
+        self.app = create_app(str(config) if isinstance(config, Path) else config, journal_size=journal_size)
+        self.store: Store = self.app.extensions[EXTENSION]
+        self.clock = MockClock(self.store)
+        self.faults = MockFaults(self.store)
+        self._server: BackgroundServer | None = None
+        for document in seeds:
+            self.seed(document)
+
+    # ------------------------------------------------------------------------------------- serving
+
+    def start(self) -> BlandMock:
+        """Serve this mock on a free loopback port (in a thread); `url` tells where."""
+        if self._server is None:
+            self._server = BackgroundServer(self.app).start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving (the state stays readable from Python)."""
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def __enter__(self) -> BlandMock:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """Base URL of the running server, e.g. `http://127.0.0.1:50123`.
+
+        Raises:
+            RuntimeError: the mock is not started.
+        """
+        if self._server is None:
+            raise RuntimeError("this mock is not serving: call start() or use the bland_mock fixture")
+        return self._server.url
+
+    # ------------------------------------------------------------------------------------ accounts
+
+    @property
+    def api_key(self) -> str:
+        """The first account's API key."""
+        return self._first().api_keys[0]
+
+    @property
+    def agent_number(self) -> str:
+        """The first account's first agent number."""
+        return next(iter(self._first().numbers))
+
+    def _first(self) -> Account:
+        return next(iter(self.store.accounts.values()))
+
+    def add_account(
+        self,
+        agent_numbers: Iterable[str | dict[str, Any]] = (),
+        *,
+        api_key: str | None = None,
+        sms_config: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Add an account; numbers are E.164 texts (sharing `sms_config`) or `{"number", "sms_config"}` dicts.
+
+        Returns the account as the control API shows it (`api_key`, `agent_numbers`); the key is generated
+        when not given.
+
+        Raises:
+            MockError: a number is invalid or owned already, or the key exists.
+        """
+        numbers = [
+            n if isinstance(n, dict) else {"number": n, **({"sms_config": sms_config} if sms_config else {})}
+            for n in agent_numbers
+        ]
+        key = api_key or f"sk-test-{secrets.token_hex(8)}"
+        spec = _validated(AccountSpec, {"api_key": key, "agent_numbers": numbers})
+        try:
+            return self.store.add_account(spec).spec()
+        except ApiError as exc:
+            raise _refused(exc) from None
+
+    # ------------------------------------------------------------------------------- conversations
+
+    def conversation(self, conversation_id: str) -> dict[str, Any]:
+        """A conversation with its hidden fields, effective settings and next timer (any account's)."""
+        return self.store.detail(self._owner(conversation_id), conversation_id)
+
+    def messages(self, conversation_id: str) -> list[dict[str, Any]]:
+        """A conversation's whole history, oldest first, including warning and timeout messages."""
+        return self.store.messages(self._owner(conversation_id), conversation_id)
+
+    def _owner(self, conversation_id: str) -> Account:
+        owner = self.store.owner_of(conversation_id)
+        if owner is None:
+            raise MockError(f"conversation {conversation_id} not found")
+        return owner
+
+    # ------------------------------------------------------------------------------------- journal
+
+    def requests(
+        self,
+        method: str | None = None,
+        path: str | None = None,
+        *,
+        account: str | None = None,
+        status: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Journalled API requests, oldest first, narrowed by method, path (glob), account and status."""
+        return self.store.journal.entries(JournalQuery(method=method, path=path, account=account, status=status))
+
+    def assert_request_made(
+        self,
+        method: str | None = None,
+        path: str | None = None,
+        *,
+        body: dict[str, Any] | None = None,
+        query: dict[str, str] | None = None,
+        count: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Assert that requests like this were made (`body` and `query` match as subsets); return them.
+
+        Raises:
+            AssertionError: none (or not `count`) matched; the message shows the closest journalled request.
+        """
+        from mock_server.verify import describe_miss, matches_request
+
+        everything = self.store.journal.entries()
+        found = [e for e in everything if matches_request(e, method, path, body, query)]
+        if (count is None and found) or (count is not None and len(found) == count):
+            return found
+        raise AssertionError(describe_miss(everything, found, method, path, body, query, count))
+
+    def clear_requests(self) -> None:
+        """Forget every journalled request."""
+        self.store.journal.clear()
+
+    # ------------------------------------------------------------------------------ state as a whole
+
+    def reset(self) -> None:
+        """Back to the configured accounts, no conversations, empty journal, no faults, real time."""
+        self.store.reset(drop_runtime_accounts=True)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole state as versioned JSON (accounts, conversations, messages, clock, pending timers)."""
+        return json.loads(json.dumps(export_state(self.store)))
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        """Replace the whole state with a snapshot; pending timers fire at the same instants.
+
+        Raises:
+            MockError: the snapshot is malformed or inconsistent (nothing changes then).
+        """
+        try:
+            restore(self.store, parse_snapshot(snapshot))
+        except ApiError as exc:
+            raise _refused(exc) from None
+
+    def seed(self, document: str | Path | dict[str, Any]) -> int:
+        """Add the accounts and conversations of a seed file or document; return how many conversations.
+
+        Raises:
+            MockError: the seed is unreadable, malformed or inconsistent.
+        """
+        try:
+            data = document if isinstance(document, dict) else read_document(document)
+            return seed(self.store, parse_snapshot(data))
+        except ApiError as exc:
+            raise _refused(exc) from None
+        except ValueError as exc:
+            raise MockError(str(exc)) from None
+
+    def __repr__(self) -> str:
+        where = self._server.url if self._server else "not serving"
+        return f"<BlandMock {where} accounts={len(self.store.accounts)}>"

@@ -1,0 +1,110 @@
+"""`bland_sms_mock.intercept`: requests and httpx calls to the Bland API answered in memory, no socket."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import httpx
+import pytest
+import requests
+
+from bland_sms_mock import BlandMock, intercept
+from mock_server.serving import BackgroundServer
+
+API = "https://api.bland.ai/v1/sms"
+
+
+def _body(mock: BlandMock, message: str = "hi") -> dict:
+    return {"user_number": "+15550001111", "agent_number": mock.agent_number, "message": message}
+
+
+@pytest.fixture
+def no_sockets(monkeypatch):
+    """Fail any attempt to open a network connection (loopback included) during the test."""
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("a socket was opened")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+def test_requests_calls_reach_the_mock_without_a_socket(no_sockets) -> None:
+    with intercept() as mock:
+        created = requests.post(f"{API}/create", json=_body(mock), headers={"authorization": mock.api_key})
+        assert created.status_code == 200 and created.headers["content-type"] == "application/json"
+        with requests.Session() as session:
+            listed = session.get(
+                f"{API}/conversations", params={"pageSize": 5}, headers={"authorization": mock.api_key}
+            )
+        assert listed.json()["data"][0]["id"] == created.json()["data"]["conversation_id"]
+        assert requests.get(f"{API}/conversations").status_code == 401
+        mock.assert_request_made("GET", "/v1/sms/conversations", query={"pageSize": "5"})
+
+
+def test_httpx_sync_and_async_calls_reach_the_mock(no_sockets) -> None:
+    with intercept() as mock:
+        headers = {"authorization": mock.api_key}
+        assert httpx.post(f"{API}/create", json=_body(mock, "sync"), headers=headers).status_code == 200
+
+        async def send() -> int:
+            async with httpx.AsyncClient() as client:
+                response = await client.post(f"{API}/create", json=_body(mock, "async"), headers=headers)
+                return response.status_code
+
+        assert asyncio.run(send()) == 200
+        assert [r["body"]["message"] for r in mock.requests("POST")] == ["sync", "async"]
+
+
+def test_faults_reach_the_client_as_its_own_errors() -> None:
+    with intercept() as mock:
+        mock.faults.add(status=429, retry_after=1, times=1)
+        mock.faults.add(drop=True, times=2)
+        limited = requests.get(f"{API}/conversations", headers={"authorization": mock.api_key})
+        assert limited.status_code == 429 and limited.headers["Retry-After"] == "1"
+        with pytest.raises(requests.ConnectionError):
+            requests.get(f"{API}/conversations")
+        with pytest.raises(httpx.RemoteProtocolError):
+            httpx.get(f"{API}/conversations")
+
+
+def test_other_hosts_pass_through_or_are_blocked() -> None:
+    with BackgroundServer(BlandMock().app) as elsewhere:  # a real server standing in for "another host"
+        with intercept():
+            assert httpx.get(f"{elsewhere.url}/_mock/health").status_code == 200
+            assert requests.get(f"{elsewhere.url}/_mock/health").status_code == 200
+        with intercept(block_other_hosts=True):
+            with pytest.raises(httpx.ConnectError, match="blocks"):
+                httpx.get(f"{elsewhere.url}/_mock/health")
+            with pytest.raises(requests.ConnectionError, match="blocks"):
+                requests.get(f"{elsewhere.url}/_mock/health")
+
+
+def test_hooks_are_restored_and_intercepts_nest() -> None:
+    original = requests.Session.get_adapter, httpx.HTTPTransport.handle_request
+    outer_mock, inner_mock = BlandMock(), BlandMock()
+    with intercept(outer_mock):
+        with intercept(inner_mock, base_urls=["https://api.bland.ai"]):
+            requests.post(f"{API}/create", json=_body(inner_mock), headers={"authorization": inner_mock.api_key})
+        requests.get(f"{API}/conversations", headers={"authorization": outer_mock.api_key})
+    assert (requests.Session.get_adapter, httpx.HTTPTransport.handle_request) == original
+    assert [r["method"] for r in inner_mock.requests()] == ["POST"]
+    assert [r["method"] for r in outer_mock.requests()] == ["GET"]
+
+
+def test_decorator_form_gives_the_mock_to_the_function() -> None:
+    @intercept()
+    def send(bland_mock: BlandMock) -> int:
+        return httpx.post(
+            f"{API}/create", json=_body(bland_mock), headers={"authorization": bland_mock.api_key}
+        ).status_code
+
+    @intercept(base_urls=["https://sms.example.test"])
+    async def send_async(bland_mock: BlandMock) -> int:
+        async with httpx.AsyncClient(base_url="https://sms.example.test") as client:
+            response = await client.get("/v1/sms/conversations", headers={"authorization": bland_mock.api_key})
+            return response.status_code
+
+    assert send() == 200
+    assert asyncio.run(send_async()) == 200
