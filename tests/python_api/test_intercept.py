@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import socket
 
 import httpx
@@ -13,6 +14,12 @@ from bland_sms_mock import BlandMock, intercept
 from mock_server.serving import BackgroundServer
 
 API = "https://api.bland.ai/v1/sms"
+
+
+def _run(coroutine: object) -> object:
+    """Run a coroutine on a fresh loop in its own thread (another test may hold this thread's loop)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result(timeout=30)
 
 
 def _body(mock: BlandMock, message: str = "hi") -> dict:
@@ -53,7 +60,7 @@ def test_httpx_sync_and_async_calls_reach_the_mock(no_sockets) -> None:
                 response = await client.post(f"{API}/create", json=_body(mock, "async"), headers=headers)
                 return response.status_code
 
-        assert asyncio.run(send()) == 200
+        assert _run(send()) == 200
         assert [r["body"]["message"] for r in mock.requests("POST")] == ["sync", "async"]
 
 
@@ -107,4 +114,4 @@ def test_decorator_form_gives_the_mock_to_the_function() -> None:
             return response.status_code
 
     assert send() == 200
-    assert asyncio.run(send_async()) == 200
+    assert _run(send_async()) == 200
