@@ -10,7 +10,7 @@ import subprocess
 import sys
 from typing import Any
 
-from bench import bigaccount
+from bench import bigaccount, fixtures
 from bench.load import LoadResult, run_wrk, wrk_available
 from bench.processes import free_port, mock_command, prism_command, start
 
@@ -62,6 +62,13 @@ def throughput(targets: dict[str, Any], seconds: int, rounds: int) -> dict[tuple
     return {key: sorted(runs, key=lambda r: r.requests_per_second)[len(runs) // 2] for key, runs in results.items()}
 
 
+def print_fixture_overhead() -> None:
+    """Print what the pytest fixtures and `intercept()` cost a test."""
+    print(f"  {'fixture overhead (in the test process)':48} {'p50 ms':>8} {'p95 ms':>8}")
+    for timing in fixtures.measure():
+        print(f"  {timing.label:48} {timing.p50_ms:8.2f} {timing.p95_ms:8.2f}")
+
+
 def main() -> None:
     """Run every benchmark and print the table."""
     parser = argparse.ArgumentParser(prog="python -m bench")
@@ -71,7 +78,11 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=100_000, help="size of the big account")
     parser.add_argument("--no-prism", action="store_true", help="skip Prism")
     parser.add_argument("--servers", default="granian,waitress", help="mock servers to measure")
+    parser.add_argument("--only-fixtures", action="store_true", help="measure only the fixture overhead")
     args = parser.parse_args()
+    if args.only_fixtures:
+        print_fixture_overhead()
+        return
 
     print(
         f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, {platform.python_implementation()} "
@@ -120,7 +131,8 @@ def main() -> None:
     print(f"  {'list request (page of 25, Flask test client)':48} {'p50 ms':>8} {'p99 ms':>8}")
     for timing in bigaccount.time_pages(app, repeats=20):
         print(f"  {timing.label:48} {timing.p50_ms:8.2f} {timing.p99_ms:8.2f}")
-    print("\nfixture overhead: skipped (the bland_mock pytest fixture does not exist yet)")
+    print()
+    print_fixture_overhead()
 
 
 if __name__ == "__main__":
