@@ -89,6 +89,8 @@ class Faults:
 
     def pick(self, method: str, path: str, account: str | None) -> Fault | None:
         """The rule that applies to this request, counting the match and the hit; None for no fault."""
+        if not self.rules:
+            return None
         with self._lock:
             for fault in self.rules:
                 if fault.exhausted() or not fault.wants(method, path, account):

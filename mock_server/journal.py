@@ -9,6 +9,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from contracts.models import JournalQuery
+from mock_server.jsontext import decode_body
 
 DEFAULT_JOURNAL_SIZE = 1000
 """Entries kept before the oldest is dropped [mock]."""
@@ -42,8 +43,18 @@ def matches(entry: dict[str, Any], query: JournalQuery) -> bool:
     )
 
 
+def _decode_in_place(entry: dict[str, Any]) -> None:
+    """Bodies are kept as bytes when journalled (cheap) and decoded once, when first read."""
+    for name in ("body", "response"):
+        if isinstance(entry[name], bytes):
+            entry[name] = decode_body(entry[name])
+
+
 class Journal:
-    """A bounded, thread-safe list of request entries (dicts in the `GET /_mock/requests` form)."""
+    """A bounded, thread-safe list of request entries (dicts in the `GET /_mock/requests` form).
+
+    `body` and `response` may be added as raw bytes; readers always get them decoded.
+    """
 
     def __init__(self, size: int = DEFAULT_JOURNAL_SIZE) -> None:
         self._entries: deque[dict[str, Any]] = deque(maxlen=size)
@@ -61,12 +72,14 @@ class Journal:
             return entry
 
     def entries(self, query: JournalQuery | None = None) -> list[dict[str, Any]]:
-        """Entries oldest first, narrowed by `query` (its `limit` keeps the last N)."""
+        """Entries oldest first, narrowed by `query` (its `limit` keeps the last N), bodies decoded."""
         with self._lock:
             found = [e for e in self._entries if query is None or matches(e, query)]
-        if query is not None and query.limit is not None:
-            found = found[-query.limit :]
-        return found
+            if query is not None and query.limit is not None:
+                found = found[-query.limit :]
+            for entry in found:
+                _decode_in_place(entry)
+            return [dict(entry) for entry in found]
 
     def clear(self) -> int:
         """Forget every entry; return how many there were."""

@@ -18,13 +18,10 @@ from contracts.models import MAX_BODY_BYTES, format_timestamp
 from mock_server.faults import Fault
 from mock_server.journal import masked_headers
 from mock_server.store import Store
-from mock_server.web import key_from_header, loads_strict
+from mock_server.web import key_from_header
 
 IN_PROCESS = "bland_sms_mock.in_process"
 """WSGI environ key set by the in-process transports: a dropped connection raises `ConnectionDropped`."""
-
-JOURNAL_TEXT_LIMIT = 64 * 1024
-"""Bodies longer than this are journalled cut short [mock]."""
 
 StartResponse = Callable[..., Any]
 
@@ -52,17 +49,6 @@ def _read_body(environ: dict[str, Any]) -> bytes | None:
     raw = environ["wsgi.input"].read(length)
     environ["wsgi.input"] = io.BytesIO(raw)
     return raw
-
-
-def _journal_body(raw: bytes | None) -> Any:
-    """JSON as a value when it parses, otherwise the text (cut at `JOURNAL_TEXT_LIMIT`), None when empty."""
-    if not raw:
-        return None
-    text = raw.decode("utf-8", errors="replace")
-    try:
-        return loads_strict(text)
-    except (ValueError, RecursionError):
-        return text if len(text) <= JOURNAL_TEXT_LIMIT else text[:JOURNAL_TEXT_LIMIT] + "…"
 
 
 def _broken_body() -> Iterator[bytes]:
@@ -95,7 +81,7 @@ class Traffic:
             "path": path,
             "query": dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)[::-1]),
             "headers": masked_headers(headers),
-            "body": _journal_body(raw),
+            "body": raw,
             "account": account_name,
         }
         fault = self.store.faults.pick(method, path, account_name)
@@ -108,11 +94,13 @@ class Traffic:
             status, response_headers, body = _fault_response(fault)
         else:
             status, response_headers, body = _call(self.app, environ)
-        self._record(entry, status, _journal_body(body), fault, started)
+        self._record(entry, status, body, fault, started)
         start_response(status, response_headers)
         return [body]
 
-    def _record(self, entry: dict, status: str | None, response: Any, fault: Fault | None, started: float) -> None:
+    def _record(
+        self, entry: dict, status: str | None, response: bytes | None, fault: Fault | None, started: float
+    ) -> None:
         entry["status"] = int(status.split(" ", 1)[0]) if status else None
         entry["response"] = response
         entry["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)

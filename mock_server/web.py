@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from typing import Any, TypeVar
 
 from flask import Response, current_app, request
@@ -11,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from contracts.models import ErrorCode
 from mock_server.errors import ApiError, problems_from_validation
+from mock_server.jsontext import loads_strict
 from mock_server.store import Account, Store
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -62,26 +62,6 @@ def authenticate() -> Account:
 
 def _is_json_type(mimetype: str) -> bool:
     return mimetype == "application/json" or (mimetype.startswith("application/") and mimetype.endswith("+json"))
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError("number out of range")
-    return value
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def loads_strict(text: str) -> Any:
-    """Decode JSON text, refusing NaN, Infinity and numbers that overflow to them.
-
-    Raises:
-        ValueError: not JSON (or not finite); RecursionError: nested too deeply to parse.
-    """
-    return json.loads(text, parse_float=_finite, parse_constant=_no_constants)
 
 
 def read_json(*, required: bool = True) -> Any:
