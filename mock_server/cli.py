@@ -169,8 +169,7 @@ def serve(
         sys.stdout.flush()
 
     if server_name == "waitress":
-        announce()
-        serve_forever(server, on_stop=lambda: click.echo("bland-sms-mock stopped."))
+        serve_forever(server, on_stop=lambda: click.echo("bland-sms-mock stopped."), on_ready=announce)
         if save_on_exit:
             from mock_server.snapshot import save_file
             from mock_server.web import EXTENSION

@@ -40,14 +40,21 @@ def make_server(app: Any, host: str, port: int, threads: int = 8, **adjustments:
     )
 
 
-def serve_forever(server: Any, on_stop: Callable[[], None] | None = None) -> None:
-    """Serve until Ctrl-C or SIGTERM, then close the listening socket."""
+def serve_forever(
+    server: Any, on_stop: Callable[[], None] | None = None, on_ready: Callable[[], None] | None = None
+) -> None:
+    """Serve until Ctrl-C or SIGTERM, then close the listening socket.
+
+    `on_ready` runs once SIGTERM is handled, so a caller that announces the server there can be stopped cleanly.
+    """
 
     def stop(_signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, stop)
     try:
+        if on_ready:
+            on_ready()
         server.run()
     except KeyboardInterrupt:
         pass
