@@ -37,6 +37,16 @@ OPEN_PATHS = ("/_mock/ui/", "/_mock/ui/static/")
 """The inspector's page and files: they hold no data, so a browser can load them and then ask for the token."""
 
 
+MAX_CONTROL_BODY_BYTES = 256 * 1024 * 1024
+"""Seeds and snapshots may be far larger than an API request (a busy account's seed is several MiB) [mock]."""
+
+
+@control.before_request
+def allow_large_documents() -> None:
+    """Let control calls carry documents up to 256 MiB (the `/v1` limit stays 1 MiB)."""
+    request.max_content_length = MAX_CONTROL_BODY_BYTES
+
+
 def presented_token() -> str | None:
     """The control token a request carries: `authorization: Bearer T` or `x-mock-token: T`."""
     header = request.headers.get("authorization", "")

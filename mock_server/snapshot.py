@@ -24,6 +24,7 @@ from contracts.models import (
     parse_timestamp,
     to_epoch_ms,
 )
+from contracts.yamltext import load_yaml
 from mock_server.errors import ApiError, problems_from_validation
 from mock_server.store import TIMEOUT_SETTINGS, Account, Conversation, Message, Store, new_id
 
@@ -112,7 +113,8 @@ def read_document(path: str | Path) -> Any:
     """
     try:
         text = Path(path).read_text(encoding="utf-8")
-        return json.loads(text) if str(path).endswith(".json") else yaml.safe_load(text)
+        # libyaml (in PyYAML's wheels) reads a busy seed of several MiB quickly; timestamps stay text.
+        return json.loads(text) if str(path).endswith(".json") else load_yaml(text)
     except (OSError, ValueError, yaml.YAMLError) as exc:
         raise ValueError(f"{path}: {exc}") from None
 

@@ -1,0 +1,255 @@
+"""A small HTTP client for any target of the contract: the two `/v1` endpoints and, on a mock, `/_mock/*`.
+
+Every call has a timeout and returns an `Exchange`: the request as sent and the response as received,
+which reports print and turn into a curl command. The client knows nothing of the mock's internals.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+CREATE_PATH = "/v1/sms/create"
+LIST_PATH = "/v1/sms/conversations"
+KEY_PLACEHOLDER = "$BLAND_API_KEY"
+"""What curl commands print instead of the API key, so reports never leak a live key."""
+
+_DEFAULT = object()
+
+
+class TargetUnreachable(Exception):
+    """The target did not answer (connection refused, DNS, timeout); the message says which and where."""
+
+
+class ControlError(Exception):
+    """A control API call was refused; the message carries the status and the error envelope."""
+
+
+@dataclass
+class Exchange:
+    """One request and its response."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes | None
+    status: int
+    response_headers: dict[str, str] = field(default_factory=dict)
+    text: str = ""
+    elapsed_ms: float = 0.0
+
+    @property
+    def json(self) -> Any:
+        """The response body decoded as JSON, or None when it is not JSON."""
+        try:
+            return json.loads(self.text)
+        except ValueError:
+            return None
+
+    @property
+    def data(self) -> Any:
+        """The envelope's `data`, or None."""
+        body = self.json
+        return body.get("data") if isinstance(body, dict) else None
+
+    @property
+    def error_codes(self) -> list[str]:
+        """The `error` codes of the envelope's `errors` list (empty when there are none)."""
+        body = self.json
+        errors = body.get("errors") if isinstance(body, dict) else None
+        if not isinstance(errors, list):
+            return []
+        return [str(e.get("error")) for e in errors if isinstance(e, dict)]
+
+    @property
+    def error_messages(self) -> list[str]:
+        """The `message` texts of the envelope's `errors` list."""
+        body = self.json
+        errors = body.get("errors") if isinstance(body, dict) else None
+        if not isinstance(errors, list):
+            return []
+        return [str(e.get("message")) for e in errors if isinstance(e, dict)]
+
+    def request_line(self) -> str:
+        """`POST /v1/sms/create {"user_number": ...}` in one line (body cut at 300 characters)."""
+        path = self.url.split("://", 1)[-1].split("/", 1)[-1]
+        body = self.body.decode("utf-8", "replace") if self.body else ""
+        if len(body) > 300:
+            body = body[:300] + "…"
+        return f"{self.method} /{path}" + (f" {body}" if body else "")
+
+    def response_line(self, limit: int = 600) -> str:
+        """`200 {"data": ...}` in one line, cut at `limit` characters."""
+        text = " ".join(self.text.split())
+        return f"{self.status} " + (text[:limit] + "…" if len(text) > limit else text)
+
+    def curl(self) -> str:
+        """A curl command that sends this request again (the API key replaced by `$BLAND_API_KEY`)."""
+        parts = ["curl", "-sS", "-X", self.method, shlex.quote(self.url)]
+        for name, value in self.headers.items():
+            if name.lower() == "authorization":
+                parts += ["-H", f'"authorization: {KEY_PLACEHOLDER}"']
+            elif name.lower() in ("content-type", "x-mock-token"):
+                shown = "$BLAND_SMS_MOCK_CONTROL_TOKEN" if name.lower() == "x-mock-token" else value
+                parts += ["-H", f'"{name}: {shown}"' if shown != value else shlex.quote(f"{name}: {value}")]
+        if self.body:
+            parts += ["--data-binary", shlex.quote(self.body.decode("utf-8", "replace"))]
+        return " ".join(parts)
+
+
+class Client:
+    """Calls a target's API; `api_key` is the default key of `/v1` calls, `control_token` guards `/_mock`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None = None,
+        *,
+        control_token: str | None = None,
+        timeout: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        self.control_token = control_token
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # ---------------------------------------------------------------------------------------- transport
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        api_key: Any = _DEFAULT,
+        json_body: Any = _DEFAULT,
+        content: bytes | str | None = None,
+        params: dict[str, Any] | None = None,
+        control: bool = False,
+    ) -> Exchange:
+        """Send one request; `api_key=None` sends no authorization header.
+
+        Raises:
+            TargetUnreachable: no answer within the timeout, or no connection.
+        """
+        headers: dict[str, str] = {}
+        key = self.api_key if api_key is _DEFAULT else api_key
+        if key:
+            headers["authorization"] = key
+        if control and self.control_token:
+            headers["x-mock-token"] = self.control_token
+        body: bytes | None = None
+        if json_body is not _DEFAULT:
+            body = json.dumps(json_body, ensure_ascii=False).encode("utf-8")
+            headers["content-type"] = "application/json"
+        elif content is not None:
+            body = content.encode("utf-8") if isinstance(content, str) else content
+            headers["content-type"] = "application/json"
+        started = time.perf_counter()
+        try:
+            response = self._http.request(method, path, params=params, content=body, headers=headers)
+        except httpx.TimeoutException:
+            raise TargetUnreachable(f"{self.base_url}: no answer to {method} {path} in time") from None
+        except httpx.TransportError as exc:
+            raise TargetUnreachable(f"{self.base_url}: cannot reach the target ({exc or type(exc).__name__})") from None
+        return Exchange(
+            method=method,
+            url=str(response.request.url),
+            headers=headers,
+            body=body,
+            status=response.status_code,
+            response_headers=dict(response.headers),
+            text=response.text,
+            elapsed_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    # -------------------------------------------------------------------------------------- the API
+
+    def create(self, body: Any, *, api_key: Any = _DEFAULT) -> Exchange:
+        """`POST /v1/sms/create` with a JSON body (a `str` or `bytes` body is sent as it is)."""
+        if isinstance(body, str | bytes):
+            return self.request("POST", CREATE_PATH, api_key=api_key, content=body)
+        return self.request("POST", CREATE_PATH, api_key=api_key, json_body=body)
+
+    def list(self, params: dict[str, Any] | None = None, *, api_key: Any = _DEFAULT) -> Exchange:
+        """`GET /v1/sms/conversations`; a `filters` list or dict is JSON-encoded."""
+        query = dict(params or {})
+        if isinstance(query.get("filters"), list | dict):
+            query["filters"] = json.dumps(query["filters"], separators=(",", ":"))
+        return self.request("GET", LIST_PATH, api_key=api_key, params=query)
+
+    # ----------------------------------------------------------------------------- the control API
+
+    def health(self) -> dict[str, Any] | None:
+        """The body of `GET /_mock/health` when the target is a bland-sms-mock, else None."""
+        exchange = self.request("GET", "/_mock/health", api_key=None, control=True)
+        body = exchange.json
+        if exchange.status == 200 and isinstance(body, dict) and body.get("service") == "bland-sms-mock":
+            return body
+        if exchange.status == 401 and "CONTROL_TOKEN_REQUIRED" in exchange.error_codes:
+            raise ControlError("the mock's control API needs a token (--control-token)")
+        return None
+
+    def control(self, method: str, path: str, body: Any = _DEFAULT, *, api_key: Any = None) -> Any:
+        """Call `/_mock/<path>` and return its decoded body.
+
+        Raises:
+            ControlError: the call was refused (the message carries the envelope).
+        """
+        exchange = self.request(method, f"/_mock/{path.lstrip('/')}", api_key=api_key, json_body=body, control=True)
+        if exchange.status >= 300:
+            raise ControlError(f"{method} /_mock/{path.lstrip('/')}: {exchange.response_line()}")
+        return exchange.json
+
+    def reset(self, *, accounts: bool = True) -> None:
+        """Drop every conversation (and the accounts added at run time); the clock flows again."""
+        self.control("POST", "reset", {"accounts": accounts})
+
+    def clock(self, command: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Read the clock, or send one command (`freeze`, `set`, `advance`)."""
+        return self.control("POST", "clock", command) if command else self.control("GET", "clock")
+
+    def add_account(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """Add an account with its agent numbers."""
+        return self.control("POST", "accounts", spec)
+
+    def seed(self, document: dict[str, Any]) -> dict[str, Any]:
+        """Load a seed document (accounts and conversations)."""
+        return self.control("POST", "seed", document)
+
+    def conversation(self, conversation_id: str, *, api_key: Any = _DEFAULT) -> Exchange:
+        """`GET /_mock/conversations/<id>` (the detail, with hidden fields and the next timer)."""
+        key = self.api_key if api_key is _DEFAULT else api_key
+        return self.request("GET", f"/_mock/conversations/{conversation_id}", api_key=key, control=True)
+
+    def messages(self, conversation_id: str, *, api_key: Any = _DEFAULT) -> Exchange:
+        """`GET /_mock/conversations/<id>/messages` (the whole history, oldest first)."""
+        key = self.api_key if api_key is _DEFAULT else api_key
+        return self.request("GET", f"/_mock/conversations/{conversation_id}/messages", api_key=key, control=True)
+
+    def journal(self, **filters: Any) -> list[dict[str, Any]]:
+        """The mock's request journal, oldest first."""
+        exchange = self.request("GET", "/_mock/requests", api_key=None, params=filters, control=True)
+        if exchange.status != 200:
+            raise ControlError(f"GET /_mock/requests: {exchange.response_line()}")
+        body = exchange.json
+        return body.get("requests", []) if isinstance(body, dict) else []
+
+    def snapshot(self) -> dict[str, Any]:
+        """The mock's whole state."""
+        return self.control("GET", "snapshot")

@@ -1,0 +1,144 @@
+"""Seed files: read one, and generate the busy account deterministically.
+
+`python -m contracts.scenarios.seeds --out fixtures/seeds/busy_account.yaml` writes the shipped busy seed
+(5,000 conversations); the same arguments always give the same file, byte for byte.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from contracts.models import format_timestamp, to_epoch_ms
+from contracts.yamltext import load_yaml
+
+FAST_YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+BUSY_API_KEY = "sk-busy-account"
+BUSY_NUMBERS = ("+15552220001", "+15552220002", "+15552220003")
+BUSY_START = datetime(2025, 12, 1, tzinfo=UTC)
+CAMPAIGNS = ("spring", "summer", "fall", "winter")
+TIERS = ("gold", "silver", "bronze")
+PATHWAYS = ("pw_intake", "pw_billing", "pw_support", None)
+NODES = ("greeting", "collect_details", "confirm", "handoff")
+USER_LINES = (
+    "Hi, is my order on its way?",
+    "Can I move my appointment to Friday?",
+    "What are your opening hours?",
+    "Please call me back.",
+    "Thanks, that helps!",
+    "STOP",
+)
+AGENT_LINES = (
+    "Happy to help! Could you share your order number?",
+    "Friday at 10:00 works. Shall I book it?",
+    "We're open 9 to 5, Monday to Saturday.",
+    "A colleague will call you within the hour.",
+)
+
+
+def read_seed(path: str | Path) -> dict[str, Any]:
+    """Read a seed file (YAML or JSON).
+
+    Raises:
+        ValueError: unreadable, malformed, or not a mapping; names the file.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        data = json.loads(text) if str(path).endswith(".json") else load_yaml(text)
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: a seed is a mapping with accounts and conversations")
+    return data
+
+
+def busy_account(conversations: int = 5000, seed: int = 2026) -> dict[str, Any]:
+    """A seed of one busy account: `conversations` conversations over December 2025, from a fixed seed.
+
+    Active conversations end with a USER message, so loading the seed starts no timers; archived ones end
+    with an agent's message or a timeout, with `timed_out_at` where they timed out.
+    """
+    rng = random.Random(seed)
+    items = []
+    for index in range(conversations):
+        user = f"+1555300{index:04d}"
+        agent = BUSY_NUMBERS[index % len(BUSY_NUMBERS)]
+        start = BUSY_START + timedelta(seconds=index * 517 + rng.randrange(0, 500))
+        state = rng.choices(("active", "archived", "timed_out"), weights=(6, 3, 1))[0]
+        messages = _history(rng, start, state)
+        pathway = rng.choice(PATHWAYS)
+        conversation: dict[str, Any] = {
+            "user_number": user,
+            "agent_number": agent,
+            "variables": {"campaign": rng.choice(CAMPAIGNS), "tier": rng.choice(TIERS), "customer": index},
+            "curr_pathway_id": pathway,
+            "curr_pathway_version": rng.choice(("latest", "v1.0", "v2.1")) if pathway else None,
+            "current_node_id": rng.choice(NODES) if pathway else None,
+            "is_active": state == "active",
+            "messages": messages,
+        }
+        if state == "timed_out":
+            conversation["timed_out_at"] = messages[-1]["created_at"]
+        items.append({k: v for k, v in conversation.items() if v is not None})
+    return {
+        "accounts": [
+            {
+                "name": "busy",
+                "api_key": BUSY_API_KEY,
+                "agent_numbers": [
+                    {"number": BUSY_NUMBERS[0], "sms_config": {"time_out": 3600, "timeout_message": "Closing."}},
+                    {"number": BUSY_NUMBERS[1]},
+                    {"number": BUSY_NUMBERS[2]},
+                ],
+            }
+        ],
+        "conversations": [{"account": "busy", **item} for item in items],
+    }
+
+
+def _history(rng: random.Random, start: datetime, state: str) -> list[dict[str, Any]]:
+    turns = rng.randint(1, 4)
+    messages = []
+    moment = start
+    for turn in range(turns):
+        messages.append(_message("USER", rng.choice(USER_LINES), moment))
+        moment += timedelta(seconds=rng.randint(5, 90))
+        if turn < turns - 1 or state != "active":
+            messages.append(_message("AGENT", rng.choice(AGENT_LINES), moment))
+            moment += timedelta(seconds=rng.randint(30, 600))
+    if state == "timed_out":
+        moment = datetime.fromisoformat(messages[-1]["created_at"].replace("Z", "+00:00")) + timedelta(hours=1)
+        messages.append({**_message("AGENT", "Closing.", moment), "kind": "timeout"})
+    return messages
+
+
+def _message(sender: str, text: str, moment: datetime) -> dict[str, Any]:
+    return {"sender": sender, "message": text, "created_at": format_timestamp(to_epoch_ms(moment))}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Write the busy account's seed file."""
+    parser = argparse.ArgumentParser(description="Generate the busy account's seed (deterministic).")
+    parser.add_argument("--out", default="fixtures/seeds/busy_account.yaml", help="File to write.")
+    parser.add_argument("--conversations", type=int, default=5000, help="How many conversations.")
+    parser.add_argument("--seed", type=int, default=2026, help="Random seed.")
+    args = parser.parse_args(argv)
+    document = busy_account(args.conversations, args.seed)
+    header = (
+        "# Generated by `python -m contracts.scenarios.seeds"
+        f" --conversations {args.conversations} --seed {args.seed}`; do not edit by hand.\n"
+    )
+    body = yaml.dump(document, Dumper=FAST_YAML_DUMPER, sort_keys=False, allow_unicode=True, width=120)
+    Path(args.out).write_text(header + body, encoding="utf-8")
+    print(f"wrote {args.out}: {len(document['conversations'])} conversations")
+
+
+if __name__ == "__main__":
+    main()
