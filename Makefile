@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint openapi bench clean
+.PHONY: serve test lint openapi fixtures bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ bench: $(STAMP)
 
 openapi: $(STAMP)
 	$(BIN)/python -m contracts.openapi > openapi.yaml
+
+fixtures: $(STAMP)
+	$(BIN)/python -m contracts.scenarios.schema > fixtures/scenario.schema.json
+	$(BIN)/python -m contracts.scenarios.seeds --out fixtures/seeds/busy_account.yaml
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

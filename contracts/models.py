@@ -748,6 +748,14 @@ def parse_duration(value: float | int | str) -> float:
     return seconds
 
 
+def format_duration(seconds: float) -> str:
+    """`1h30m`, `4m30s`, `20s`, `0s`: seconds written as `parse_duration` reads them."""
+    hours, rest = divmod(float(seconds), 3600)
+    minutes, rest = divmod(rest, 60)
+    parts = [(hours, "h"), (minutes, "m"), (rest, "s")]
+    return "".join(f"{amount:g}{unit}" for amount, unit in parts if amount) or "0s"
+
+
 class FaultSpec(BaseModel):
     """Body of `POST /_mock/faults`: which `/v1` requests a fault matches and what it does to them [mock].
 
@@ -1033,10 +1041,7 @@ class ScenarioSetup(BaseModel):
 class Scenario(BaseModel):
     """A QA scenario file: a conversation's life as ordered steps and expectations."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"$id": "https://github.com/bland-sms-mock/bland-sms-mock/fixtures/scenario.schema.json"},
-    )
+    model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1)
     description: str = ""

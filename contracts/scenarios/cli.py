@@ -119,7 +119,9 @@ def record(base_url: str, out_path: str, control_token: str | None, name: str | 
             _fail(f"{base_url}: {exc}")
     title = name or f"Recorded session {datetime.now(UTC):%Y-%m-%d %H:%M}"
     document = scenario_from_journal(entries, accounts, name=title, source=base_url, keep_time=keep_time)
-    text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=110)
+    text = "# yaml-language-server: $schema=../scenario.schema.json\n" + yaml.safe_dump(
+        document, sort_keys=False, allow_unicode=True, width=110
+    )
     if out_path == "-":
         click.echo(text, nl=False)
         return

@@ -20,14 +20,15 @@ class Mismatch:
 
     def __str__(self) -> str:
         actual = "(missing)" if self.actual is _MISSING else _show(self.actual)
-        return f"{self.where}: expected {_show(self.expected)}, got {actual}"
+        prefix = f"{self.where}: " if self.where else ""
+        return f"{prefix}expected {_show(self.expected)}, got {actual}"
 
 
 def mismatches(expected: Any, actual: Any, where: str = "") -> list[Mismatch]:
     """Every place where `actual` fails `expected`: keys of expected objects only, lists of equal length."""
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
-            return [Mismatch(where or ".", expected, actual)]
+            return [Mismatch(where, expected, actual)]
         found: list[Mismatch] = []
         for key, want in expected.items():
             if key not in actual:
@@ -37,7 +38,7 @@ def mismatches(expected: Any, actual: Any, where: str = "") -> list[Mismatch]:
         return found
     if isinstance(expected, list):
         if not isinstance(actual, list):
-            return [Mismatch(where or ".", expected, actual)]
+            return [Mismatch(where, expected, actual)]
         if len(expected) != len(actual):
             return [Mismatch(f"{where} (length)", len(expected), len(actual))]
         return [
@@ -47,7 +48,7 @@ def mismatches(expected: Any, actual: Any, where: str = "") -> list[Mismatch]:
         ]
     if _equal(expected, actual):
         return []
-    return [Mismatch(where or ".", expected, actual)]
+    return [Mismatch(where, expected, actual)]
 
 
 def _equal(expected: Any, actual: Any) -> bool:

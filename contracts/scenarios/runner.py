@@ -7,6 +7,7 @@ skips the steps after it too, since what they expect depends on the time having 
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from contracts.client import Client, ControlError, Exchange, TargetUnreachable
-from contracts.models import Expect, ScenarioStep, format_timestamp, parse_timestamp, to_epoch_ms
+from contracts.models import Expect, ScenarioStep, format_duration, format_timestamp, parse_timestamp, to_epoch_ms
 from contracts.scenarios.loader import ScenarioFile
 from contracts.scenarios.matching import diff, mismatches
 from contracts.scenarios.templates import TemplateError, render
@@ -196,9 +197,7 @@ def _act(step: ScenarioStep, target: Target, api_key: str | None, outcome: StepR
 
 
 def _seconds(value: float | str | None) -> str:
-    seconds = float(value or 0)
-    minutes, rest = divmod(seconds, 60)
-    return f"{int(minutes)}m{rest:g}s" if minutes else f"{rest:g}s"
+    return format_duration(float(value or 0))
 
 
 def _title(step: ScenarioStep) -> str:
@@ -209,7 +208,8 @@ def _title(step: ScenarioStep) -> str:
         text = str(step.create.get("message", ""))
         return f"{sender} says {text[:50]!r}" + (" (new conversation)" if step.create.get("new_conversation") else "")
     if step.action == "list":
-        return "list conversations" + (f" {step.list}" if step.list else "")
+        shown = json.dumps(step.list, separators=(",", ":"), ensure_ascii=False) if step.list else ""
+        return "list conversations" + (f" {shown}" if shown else "")
     if step.action == "advance":
         return f"advance the clock {_seconds(step.advance)}"
     if step.action == "set":
