@@ -42,6 +42,8 @@ class Exchange:
     response_headers: dict[str, str] = field(default_factory=dict)
     text: str = ""
     elapsed_ms: float = 0.0
+    raw: httpx.Response | None = field(default=None, repr=False, compare=False)
+    """The response as httpx received it (for schema validation)."""
 
     @property
     def json(self) -> Any:
@@ -141,13 +143,14 @@ class Client:
         content: bytes | str | None = None,
         params: dict[str, Any] | None = None,
         control: bool = False,
+        headers: dict[str, str] | None = None,
     ) -> Exchange:
         """Send one request; `api_key=None` sends no authorization header.
 
         Raises:
             TargetUnreachable: no answer within the timeout, or no connection.
         """
-        headers: dict[str, str] = {}
+        headers = dict(headers or {})
         key = self.api_key if api_key is _DEFAULT else api_key
         if key:
             headers["authorization"] = key
@@ -176,6 +179,7 @@ class Client:
             response_headers=dict(response.headers),
             text=response.text,
             elapsed_ms=(time.perf_counter() - started) * 1000,
+            raw=response,
         )
 
     # -------------------------------------------------------------------------------------- the API

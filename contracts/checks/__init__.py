@@ -1,0 +1,211 @@
+"""Named checks of the contract, each tagged with its level in CONTRACT.md, and what they run against.
+
+A check is a small function of a `KitContext`. It raises `Violation(message, level)` when the target
+breaks a rule (the level says how binding that rule is), or `Skip(reason)` when it cannot run here
+(read-only, no second account, no clock). Checks never import the mock: they see the target only
+through `contracts.client`, and judge it with `contracts.oracle`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from contracts.client import Client, Exchange
+from contracts.models import Level
+
+LEVEL_ORDER = {Level.DOCUMENTED: 0, Level.INFERRED: 1, Level.MOCK: 2}
+RUN_TAG = "kit_run"
+"""The `request_data` key every conversation the kit creates carries, with the run id as its value."""
+GROUP_TAG = "kit_check"
+"""The `request_data` key naming the check (or group of checks) that created a conversation."""
+
+
+class Violation(Exception):
+    """The target broke a rule of `level`; `message` says which and how."""
+
+    def __init__(self, message: str, level: Level, exchanges: list[Exchange] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.level = level
+        self.exchanges = exchanges
+
+
+class Skip(Exception):
+    """The check cannot run against this target; the message says why."""
+
+
+class BudgetExhausted(Skip):
+    """`--max-creates` is reached; the rest of the check is not run."""
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """A registered check: its name, level, suite, one-line description and function."""
+
+    name: str
+    level: Level
+    suite: str
+    description: str
+    run: Callable[[KitContext], None]
+    writes: bool = True
+    group: str | None = None
+
+
+REGISTRY: dict[str, CheckSpec] = {}
+
+
+def check(name: str, level: Level, suite: str, *, writes: bool = True, group: str | None = None) -> Callable:
+    """Register a check function under `name`; its docstring's first line describes it.
+
+    Checks of one `group` share the conversations they create (and see only those); by default each check
+    sees only its own.
+    """
+
+    def register(function: Callable[[KitContext], None]) -> Callable[[KitContext], None]:
+        description = (function.__doc__ or name).strip().splitlines()[0]
+        REGISTRY[name] = CheckSpec(name, level, suite, description, function, writes, group)
+        return function
+
+    return register
+
+
+@dataclass
+class Account:
+    """A key the kit may use and one of its agent numbers, with that number's sms_config when known."""
+
+    client: Client
+    agent_number: str
+    sms_config: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def api_key(self) -> str:
+        """The account's API key."""
+        return self.client.api_key or ""
+
+
+@dataclass
+class KitContext:
+    """What a check may use: the accounts, what the target is, the limits, and the evidence so far."""
+
+    primary: Account
+    second: Account | None
+    is_mock: bool
+    capabilities: set[str]
+    level: Level
+    run_id: str = field(default_factory=lambda: secrets.token_hex(4))
+    read_only: bool = False
+    max_creates: int | None = None
+    max_examples: int = 25
+    seed: int | None = None
+    timeout_checks: str = "real"
+    creates: int = 0
+    evidence: list[Exchange] = field(default_factory=list)
+    numbers_used: int = 0
+    cache: dict[str, Any] = field(default_factory=dict)
+    group: str = ""
+
+    @property
+    def has_clock(self) -> bool:
+        """Whether the kit may freeze and move the target's clock."""
+        return self.is_mock and "clock" in self.capabilities
+
+    def user_number(self) -> str:
+        """A user number no earlier step of this run used (E.164, a reserved 555 number)."""
+        self.numbers_used += 1
+        return f"+1555{int(self.run_id, 16) % 900 + 100:03d}{self.numbers_used % 10_000:04d}"
+
+    def tag(self) -> dict[str, str]:
+        """The `request_data` that marks a conversation as this run's, and the running check's."""
+        return {RUN_TAG: self.run_id, GROUP_TAG: self.group}
+
+    def scope(self) -> list[dict[str, Any]]:
+        """The filter that keeps only this run's conversations (none in read-only mode)."""
+        if self.read_only:
+            return []
+        return [{"field": "variables", "operator": "contains", "value": self.tag()}]
+
+    def writing(self) -> None:
+        """Refuse to go on in read-only mode.
+
+        Raises:
+            Skip: in read-only mode.
+        """
+        if self.read_only:
+            raise Skip("--read-only: this check creates conversations")
+
+    def create(self, body: Any, *, account: Account | None = None, api_key: Any = ..., tag: bool = True) -> Exchange:
+        """Send a create (tagged with the run id), counting it against `--max-creates`.
+
+        Raises:
+            Skip: read-only mode.
+            BudgetExhausted: the create budget is spent.
+        """
+        self.writing()
+        if self.max_creates is not None and self.creates >= self.max_creates:
+            raise BudgetExhausted(f"--max-creates {self.max_creates} reached")
+        self.creates += 1
+        account = account or self.primary
+        if tag and isinstance(body, dict):
+            body = {**body, "request_data": {**self.tag(), **(body.get("request_data") or {})}}
+        kwargs = {} if api_key is ... else {"api_key": api_key}
+        exchange = account.client.create(body, **kwargs)
+        self.evidence.append(exchange)
+        return exchange
+
+    def list(
+        self,
+        params: dict[str, Any] | None = None,
+        *,
+        account: Account | None = None,
+        api_key: Any = ...,
+        scoped: bool = True,
+    ) -> Exchange:
+        """List conversations, ANDing the run's scope filter to any `filters` given."""
+        query = dict(params or {})
+        if scoped and self.scope():
+            extra = query.get("filters") or []
+            query["filters"] = [*self.scope(), *extra] if isinstance(extra, list) else extra
+        kwargs = {} if api_key is ... else {"api_key": api_key}
+        exchange = (account or self.primary).client.list(query, **kwargs)
+        self.evidence.append(exchange)
+        return exchange
+
+    def record(self, exchange: Exchange) -> Exchange:
+        """Keep an exchange as evidence (for control API calls a check makes itself)."""
+        self.evidence.append(exchange)
+        return exchange
+
+    def base_body(self, user_number: str | None = None, **fields: Any) -> dict[str, Any]:
+        """A valid create body for the primary account."""
+        return {
+            "user_number": user_number or self.user_number(),
+            "agent_number": self.primary.agent_number,
+            "message": "contract kit",
+            **fields,
+        }
+
+    def ok(self, exchange: Exchange, what: str) -> dict[str, Any]:
+        """The `data` of a 200 answer, or a violation naming `what` was refused.
+
+        Raises:
+            Violation: documented level; the target refused a valid request.
+        """
+        if exchange.status != 200 or not isinstance(exchange.data, dict | list):
+            raise Violation(f"{what}: a valid request was answered {exchange.response_line(300)}", Level.DOCUMENTED)
+        return exchange.data
+
+
+def fail(message: str, level: Level) -> None:
+    """Raise a violation of a rule of `level`."""
+    raise Violation(message, level)
+
+
+def load_all() -> dict[str, CheckSpec]:
+    """Import every check module so that the registry is complete; return it."""
+    from contracts import schema, stateful  # noqa: F401
+    from contracts.checks import auth, create, listing, timeouts  # noqa: F401
+
+    return REGISTRY

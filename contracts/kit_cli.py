@@ -1,0 +1,108 @@
+"""`bland-sms-mock check`: judge any implementation of the contract; exit 0, 1 (violation) or 2 (usage)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from contracts.models import Level
+
+
+@click.command()
+@click.option("--base-url", required=True, help="The target: a deployment of the API, or a bland-sms-mock.")
+@click.option("--api-key", envvar="BLAND_API_KEY", help="API key (env BLAND_API_KEY); a mock needs none.")
+@click.option("--agent-number", help="An agent number of that key's account; a mock needs none.")
+@click.option("--second-api-key", help="A second account's key: enables isolation checks on a real target.")
+@click.option("--second-agent-number", help="An agent number of the second account.")
+@click.option(
+    "--level",
+    type=click.Choice([lv.value for lv in Level]),
+    default=Level.INFERRED.value,
+    show_default=True,
+    help="Strictest rule level that fails the run; differences below it are info.",
+)
+@click.option("--read-only", is_flag=True, help="Run only checks that create nothing (list checks).")
+@click.option(
+    "--max-creates", type=click.IntRange(0), help="Cap on creates (default: 200 on a target that is not a mock)."
+)
+@click.option(
+    "--max-examples",
+    type=click.IntRange(1, 10_000),
+    default=25,
+    show_default=True,
+    help="Generated examples per Hypothesis/Schemathesis suite.",
+)
+@click.option("--seed", type=int, help="Seed of the generated suites (default: a fixed derandomized run).")
+@click.option(
+    "--timeout-checks",
+    type=click.Choice(["real", "skip"]),
+    default="real",
+    show_default=True,
+    help="real: check timeouts (a mock's clock, else real seconds with short overrides); skip: don't.",
+)
+@click.option("--junit-xml", type=click.Path(dir_okay=False), help="Write JUnit XML here.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write a JSON report here.")
+@click.option("--control-token", envvar="BLAND_SMS_MOCK_CONTROL_TOKEN", help="A guarded mock's control token.")
+@click.option(
+    "--request-timeout",
+    type=click.FloatRange(0.5, 300),
+    default=10.0,
+    show_default=True,
+    help="Seconds before a request counts as unanswered.",
+)
+@click.option("--only", multiple=True, help="Run only this check or suite prefix (repeatable), e.g. list.filters.")
+def check(
+    base_url: str,
+    api_key: str | None,
+    agent_number: str | None,
+    second_api_key: str | None,
+    second_agent_number: str | None,
+    level: str,
+    read_only: bool,
+    max_creates: int | None,
+    max_examples: int,
+    seed: int | None,
+    timeout_checks: str,
+    junit_xml: str | None,
+    json_path: str | None,
+    control_token: str | None,
+    request_timeout: float,
+    only: tuple[str, ...],
+) -> None:
+    """Check that the API at --base-url keeps the contract (CONTRACT.md).
+
+    Exit 0: no violation at the chosen level. 1: at least one. 2: usage error or target unreachable.
+    """
+    from contracts.kit import KitOptions, KitUsageError, run_kit
+    from contracts.report import outcome_line, print_report, write_json, write_kit_junit
+
+    if bool(second_api_key) != bool(second_agent_number):
+        raise click.UsageError("--second-api-key and --second-agent-number go together")
+    options = KitOptions(
+        base_url=base_url,
+        api_key=api_key,
+        agent_number=agent_number,
+        second_api_key=second_api_key,
+        second_agent_number=second_agent_number,
+        level=Level(level),
+        read_only=read_only,
+        max_creates=max_creates,
+        max_examples=max_examples,
+        seed=seed,
+        timeout_checks=timeout_checks,
+        control_token=control_token,
+        request_timeout=request_timeout,
+        only=only,
+    )
+    try:
+        report = run_kit(options, on_outcome=lambda outcome: click.echo(outcome_line(outcome)))
+    except KitUsageError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    print_report(report, click.echo)
+    if junit_xml:
+        write_kit_junit(junit_xml, report)
+    if json_path:
+        write_json(json_path, report)
+    sys.exit(1 if report.failed else 0)

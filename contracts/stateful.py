@@ -1,0 +1,259 @@
+"""Random sequences of creates, lists and clock moves, judged step by step by the oracle.
+
+A Hypothesis `RuleBasedStateMachine` drives the target; after every step the target must agree with
+`contracts.oracle` on which conversations exist and are active, their counts, last messages, variables
+and pathway fields, list order, pagination totals and filter results, and (on a mock with a clock)
+timestamps and timeouts. A failing sequence is shrunk and reported as a numbered list of requests.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, Verbosity, seed, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, get_state_machine_test, initialize, precondition, rule
+
+from contracts.checks import RUN_TAG, KitContext, Violation, check
+from contracts.client import Exchange
+from contracts.models import Level, SortField, format_timestamp, parse_timestamp, to_epoch_ms
+from contracts.oracle import Oracle, sort, total_pages
+
+COMPARED_FIELDS = (
+    "user_number",
+    "agent_number",
+    "is_active",
+    "message_count",
+    "last_message",
+    "variables",
+    "curr_pathway_id",
+    "current_node_id",
+)
+TIME_FIELDS = ("created_at", "updated_at", "last_message_at")
+TIME_SORTS = {"created_at", "updated_at", "timed_out_at"}
+
+
+class _Mismatch(AssertionError):
+    """The target disagreed with the oracle; carries the level of the rule."""
+
+    def __init__(self, message: str, level: Level) -> None:
+        super().__init__(message)
+        self.level = level
+
+
+def machine_for(ctx: KitContext, log: list[list[str]]) -> type[RuleBasedStateMachine]:
+    """A state machine class bound to a kit context; each run appends its step log to `log`."""
+    cases = itertools.count(1)
+    timed = ctx.has_clock
+    sort_fields = [f.value for f in SortField if timed or f.value not in TIME_SORTS]
+
+    class ConversationMachine(RuleBasedStateMachine):
+        """Creates, lists and clock moves against the target, mirrored in the oracle."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.case = f"{ctx.run_id}-{next(cases)}"
+            self.users = [ctx.user_number() for _ in range(3)]
+            self.oracle = Oracle({ctx.primary.api_key: {ctx.primary.agent_number: ctx.primary.sms_config}})
+            self.now = 0
+            self.steps: list[str] = []
+            log.append(self.steps)
+
+        def _say(self, exchange: Exchange) -> Exchange:
+            self.steps.append(f"{exchange.request_line()}  ->  {exchange.response_line(160)}")
+            ctx.record(exchange)
+            return exchange
+
+        def _clock(self, seconds: float) -> None:
+            exchange = ctx.primary.client.request(
+                "POST", "/_mock/clock", json_body={"advance": seconds}, api_key=None, control=True
+            )
+            state = exchange.json or {}
+            if seconds >= 1:
+                self.steps.append(f"advance the clock {seconds:g}s")
+            self.now = to_epoch_ms(parse_timestamp(state["now"]))
+
+        @initialize()
+        def start(self) -> None:
+            if timed:
+                self._clock(1)
+
+        def scope(self) -> dict[str, Any]:
+            return {"field": "variables", "operator": "contains", "value": {RUN_TAG: self.case}}
+
+        @precondition(lambda self: ctx.max_creates is None or ctx.creates < ctx.max_creates)
+        @rule(
+            user=st.integers(0, 2),
+            sender=st.sampled_from(["USER", "AGENT"]),
+            new_conversation=st.booleans(),
+            message=st.sampled_from(["hi", "Hello!", "ok", "Thursday works", "STOP"]),
+            pathway=st.none() | st.sampled_from(["pw_a", "pw_B", "billing"]),
+            node=st.none() | st.sampled_from(["start", "ask", "done"]),
+            data=st.none() | st.dictionaries(st.sampled_from(["plan", "seats", "step"]), st.integers(0, 3), max_size=2),
+        )
+        def create(
+            self,
+            user: int,
+            sender: str,
+            new_conversation: bool,
+            message: str,
+            pathway: str | None,
+            node: str | None,
+            data: dict[str, int] | None,
+        ) -> None:
+            if timed:
+                self._clock(1)
+                self.oracle.settle(self.now)
+            body: dict[str, Any] = {
+                "user_number": self.users[user],
+                "agent_number": ctx.primary.agent_number,
+                "message": message,
+                "sender": sender,
+                "request_data": {**(data or {}), RUN_TAG: self.case},
+            }
+            if new_conversation:
+                body["new_conversation"] = True
+            if pathway:
+                body["curr_pathway_id"] = pathway
+            if node:
+                body["current_node_id"] = node
+            expected = self.oracle.expected_target(ctx.primary.api_key, body)
+            exchange = self._say(ctx.create(body, tag=False))
+            if exchange.status != 200 or not isinstance(exchange.data, dict):
+                raise _Mismatch(f"a valid create was refused: {exchange.response_line(200)}", Level.DOCUMENTED)
+            got = exchange.data.get("conversation_id")
+            known = {c.id for c in self.oracle.conversations}
+            if expected is not None and got != expected:
+                raise _Mismatch(f"the create went to {got}, but {expected} is the active conversation", Level.INFERRED)
+            if expected is None and got in known:
+                raise _Mismatch(f"the create went to the existing {got}; a new conversation was due", Level.INFERRED)
+            self.oracle.create(ctx.primary.api_key, body, self.now, got)
+
+        @precondition(lambda self: timed)
+        @rule(seconds=st.sampled_from([30, 300, 599, 600, 601, 900, 3600]))
+        def advance(self, seconds: int) -> None:
+            self._clock(seconds)
+            self.oracle.settle(self.now)
+
+        @rule(
+            sort_by=st.sampled_from(sort_fields),
+            sort_dir=st.sampled_from(["asc", "desc"]),
+            page_size=st.integers(1, 4),
+            page=st.integers(1, 3),
+            filter_spec=st.none()
+            | st.tuples(
+                st.sampled_from(
+                    ["is_active", "message_count", "curr_pathway_id", "current_node_id", "variables", "user_number"]
+                ),
+                st.integers(0, 2),
+            ),
+        )
+        def list_page(
+            self, sort_by: str, sort_dir: str, page_size: int, page: int, filter_spec: tuple[str, int] | None
+        ) -> None:
+            if timed:
+                self.oracle.settle(self.now)
+            filters = [self.scope()]
+            if filter_spec is not None:
+                filters.append(self._filter(*filter_spec))
+            params = {"sortBy": sort_by, "sortDir": sort_dir, "pageSize": page_size, "page": page}
+            exchange = self._say(ctx.list({**params, "filters": filters}, scoped=False))
+            if exchange.status != 200 or not isinstance(exchange.data, list):
+                raise _Mismatch(f"a valid list was refused: {exchange.response_line(200)}", Level.DOCUMENTED)
+            ids, total = self.oracle.query(ctx.primary.api_key, params, filters)
+            pagination = (exchange.json.get("extra") or {}).get("pagination") or {}
+            expected_totals = {"totalItems": total, "totalPages": total_pages(total, page_size), "currentPage": page}
+            got_totals = {k: pagination.get(k) for k in expected_totals}
+            if got_totals != expected_totals:
+                raise _Mismatch(f"pagination {got_totals}, expected {expected_totals}", Level.INFERRED)
+            got = [item.get("id") for item in exchange.data]
+            if got != ids:
+                self._order_problem(got, ids, params, filters)
+            by_id = {c.id: c for c in self.oracle.conversations}
+            for item in exchange.data:
+                self._compare_item(item, by_id[item["id"]].item())
+
+        def _filter(self, field: str, choice: int) -> dict[str, Any]:
+            if field == "is_active":
+                return {"field": field, "operator": "eq", "value": choice != 0}
+            if field == "message_count":
+                return {"field": field, "operator": ["gt", "lte", "eq"][choice], "value": 1 + choice}
+            if field == "variables":
+                return {"field": field, "operator": "contains", "value": {"plan": choice}}
+            if field == "user_number":
+                return {"field": field, "operator": "eq", "value": self.users[choice]}
+            value = ["pw_", "start", "B"][choice] if field == "curr_pathway_id" else ["start", "ask", "d"][choice]
+            return {"field": field, "operator": ["startsWith", "eq", "contains"][choice], "value": value}
+
+        def _order_problem(self, got: list[str], ids: list[str], params: dict[str, Any], filters: list) -> None:
+            everything, _ = self.oracle.query(ctx.primary.api_key, {**params, "pageSize": 1000, "page": 1}, filters)
+            by_id = {c.id: c for c in self.oracle.conversations}
+            if set(got) - set(everything):
+                raise _Mismatch(
+                    f"the page holds conversations the filters exclude: {sorted(set(got) - set(everything))}",
+                    Level.INFERRED,
+                )
+            keys = [by_id[i].value(params["sortBy"]) for i in got]
+            expected_keys = [by_id[i].value(params["sortBy"]) for i in ids]
+            if keys != expected_keys:
+                raise _Mismatch(
+                    f"page order by {params['sortBy']} {params['sortDir']} is {got}, expected {ids}", Level.INFERRED
+                )
+            ordered = sort([by_id[i] for i in everything], params["sortBy"], params["sortDir"])
+            raise _Mismatch(
+                f"ties ordered differently from the id tie-break: {got} vs {[c.id for c in ordered]}", Level.MOCK
+            )
+
+        def _compare_item(self, item: dict[str, Any], expected: dict[str, Any]) -> None:
+            fields = COMPARED_FIELDS + (TIME_FIELDS if timed else ())
+            for name in fields:
+                want, got = expected[name], item.get(name)
+                if name in TIME_FIELDS and got is not None and want is not None:
+                    got = format_timestamp(to_epoch_ms(parse_timestamp(got)))
+                if want != got:
+                    level = Level.MOCK if name == "updated_at" and not expected["is_active"] else Level.INFERRED
+                    raise _Mismatch(f"conversation {item['id']}: {name} is {got!r}, expected {want!r}", level)
+
+    return ConversationMachine
+
+
+@check("behaviour.stateful", Level.INFERRED, "stateful")
+def behaviour_stateful(ctx: KitContext) -> None:
+    """Random sequences of creates, lists (sorts, pages, filters) and clock moves agree with the oracle."""
+    ctx.writing()
+    log: list[list[str]] = []
+    machine = machine_for(ctx, log)
+    config = settings(
+        max_examples=ctx.max_examples,
+        stateful_step_count=10 if ctx.is_mock else 6,
+        deadline=None,
+        database=None,
+        derandomize=ctx.seed is None,
+        verbosity=Verbosity.quiet,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.generate, Phase.shrink],
+        report_multiple_bugs=False,
+    )
+    test = get_state_machine_test(machine, settings=config)
+    if ctx.seed is not None:
+        test = seed(ctx.seed)(test)
+    try:
+        test()
+    except (_Mismatch, BaseExceptionGroup) as error:
+        mismatch = _first_mismatch(error)
+        if mismatch is None:
+            raise
+        steps = "\n".join(f"  {n}. {step}" for n, step in enumerate(log[-1] if log else [], start=1))
+        raise Violation(f"{mismatch}\nShrunk sequence ({len(log)} sequences tried):\n{steps}", mismatch.level) from None
+
+
+def _first_mismatch(error: BaseException) -> _Mismatch | None:
+    if isinstance(error, _Mismatch):
+        return error
+    if isinstance(error, BaseExceptionGroup):
+        for inner in error.exceptions:
+            found = _first_mismatch(inner)
+            if found is not None:
+                return found
+    return None
