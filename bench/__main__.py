@@ -79,9 +79,15 @@ def main() -> None:
     parser.add_argument("--no-prism", action="store_true", help="skip Prism")
     parser.add_argument("--servers", default="granian,waitress", help="mock servers to measure")
     parser.add_argument("--only-fixtures", action="store_true", help="measure only the fixture overhead")
+    parser.add_argument("--only-kit", action="store_true", help="measure only the contract kit (time, kill rate)")
     args = parser.parse_args()
     if args.only_fixtures:
         print_fixture_overhead()
+        return
+    if args.only_kit:
+        from bench.kit import print_kit_numbers
+
+        print_kit_numbers()
         return
 
     print(

@@ -76,7 +76,7 @@ class KitReport:
         return [o for o in self.outcomes if o.status == "failed"]
 
 
-def _connect(options: KitOptions) -> tuple[Client, dict[str, Any] | None]:
+def connect(options: KitOptions) -> tuple[Client, dict[str, Any] | None]:
     client = Client(
         options.base_url, options.api_key, control_token=options.control_token, timeout=options.request_timeout
     )
@@ -111,7 +111,7 @@ def _kit_account(client: Client, options: KitOptions, run_id: str, suffix: str, 
     raise KitUsageError(f"{options.base_url}: the mock refused to add the kit's account: {exchange.response_line(200)}")
 
 
-def _context(options: KitOptions, client: Client, health: dict[str, Any] | None, run_id: str) -> KitContext:
+def context_for(options: KitOptions, client: Client, health: dict[str, Any] | None, run_id: str) -> KitContext:
     capabilities = set(health.get("capabilities", [])) if health else set()
     if health is not None and "accounts" in capabilities:
         primary = _kit_account(client, options, run_id, "a", KIT_SMS_CONFIG)
@@ -154,14 +154,14 @@ def run_kit(options: KitOptions, on_outcome: Any = None) -> KitReport:
     """
     started = time.perf_counter()
     run_id = secrets.token_hex(4)
-    client, health = _connect(options)
+    client, health = connect(options)
     try:
-        ctx = _context(options, client, health, run_id)
+        ctx = context_for(options, client, health, run_id)
         report = KitReport(options.base_url, ctx.is_mock, options.level, run_id)
         for spec in load_all().values():
             if options.only and not any(spec.name == o or spec.name.startswith(o + ".") for o in options.only):
                 continue
-            outcome = _run_one(ctx, spec)
+            outcome = run_check(ctx, spec)
             report.outcomes.append(outcome)
             if on_outcome is not None:
                 on_outcome(outcome)
@@ -176,7 +176,8 @@ def run_kit(options: KitOptions, on_outcome: Any = None) -> KitReport:
     return report
 
 
-def _run_one(ctx: KitContext, spec: Any) -> CheckOutcome:
+def run_check(ctx: KitContext, spec: Any) -> CheckOutcome:
+    """Run one check and classify how it ended (a violation below the run's level is `info`)."""
     outcome = CheckOutcome(spec.name, spec.level, spec.suite, spec.description, "passed")
     ctx.evidence = []
     ctx.group = spec.group or spec.name
@@ -195,5 +196,12 @@ def _run_one(ctx: KitContext, spec: Any) -> CheckOutcome:
         outcome.message = violation.message
         outcome.violation_level = violation.level
         outcome.exchanges = list(violation.exchanges or ctx.evidence[-2:])
+    except TargetUnreachable:
+        raise
+    except (Exception, BaseExceptionGroup) as exc:  # the target answered something the check could not read
+        outcome.status = "failed" if LEVEL_ORDER[Level.INFERRED] <= LEVEL_ORDER[ctx.level] else "info"
+        outcome.message = f"the check could not complete on the target's answers: {type(exc).__name__}: {exc}"
+        outcome.violation_level = Level.INFERRED
+        outcome.exchanges = ctx.evidence[-2:]
     outcome.seconds = time.perf_counter() - began
     return outcome

@@ -25,9 +25,21 @@ if TYPE_CHECKING:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """Ini options for the mock's accounts and seeds."""
+    """Ini options for the mock's accounts and seeds; command-line options for the contract kit's tests."""
     parser.addini("bland_mock_config", "Accounts file (YAML/JSON) for the bland_mock fixtures", default="")
     parser.addini("bland_mock_seeds", "Seed files loaded into every bland_mock fixture", type="linelist", default=[])
+    group = parser.getgroup("bland-sms-mock contract", "the contract kit (pytest --pyargs contracts.contract_tests)")
+    group.addoption("--contract-base-url", help="Target of the contract checks (a deployment or a mock).")
+    group.addoption("--contract-api-key", help="API key for a target that is not a mock.")
+    group.addoption("--contract-agent-number", help="An agent number of that key's account.")
+    group.addoption(
+        "--contract-level",
+        default="inferred",
+        choices=["documented", "inferred", "mock"],
+        help="Strictest rule level that fails a check (default inferred).",
+    )
+    group.addoption("--contract-max-examples", type=int, default=25, help="Examples per generated suite.")
+    group.addoption("--contract-read-only", action="store_true", help="Run only the checks that create nothing.")
 
 
 def pytest_configure(config: pytest.Config) -> None:

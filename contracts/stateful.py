@@ -42,6 +42,17 @@ class _Mismatch(AssertionError):
         self.level = level
 
 
+def _judged(ctx: KitContext, steps: list[str], action: Any) -> None:
+    """Run a step's comparison; a mismatch below the run's level is kept as a note, not a failure."""
+    try:
+        action()
+    except _Mismatch as mismatch:
+        if ctx.binding(mismatch.level):
+            raise
+        listing = "\n".join(f"  {n}. {step}" for n, step in enumerate(steps, start=1))
+        ctx.note(Violation(f"{mismatch}\nSequence:\n{listing}", mismatch.level))
+
+
 def machine_for(ctx: KitContext, log: list[list[str]]) -> type[RuleBasedStateMachine]:
     """A state machine class bound to a kit context; each run appends its step log to `log`."""
     cases = itertools.count(1)
@@ -169,10 +180,12 @@ def machine_for(ctx: KitContext, log: list[list[str]]) -> type[RuleBasedStateMac
                 raise _Mismatch(f"pagination {got_totals}, expected {expected_totals}", Level.INFERRED)
             got = [item.get("id") for item in exchange.data]
             if got != ids:
-                self._order_problem(got, ids, params, filters)
+                _judged(ctx, self.steps, lambda: self._order_problem(got, ids, params, filters))
             by_id = {c.id: c for c in self.oracle.conversations}
             for item in exchange.data:
-                self._compare_item(item, by_id[item["id"]].item())
+                if item.get("id") not in by_id:
+                    raise _Mismatch(f"the list shows {item.get('id')}, which no create made", Level.INFERRED)
+                _judged(ctx, self.steps, lambda item=item: self._compare_item(item, by_id[item["id"]].item()))
 
         def _filter(self, field: str, choice: int) -> dict[str, Any]:
             if field == "is_active":
@@ -240,6 +253,7 @@ def behaviour_stateful(ctx: KitContext) -> None:
         test = seed(ctx.seed)(test)
     try:
         test()
+        ctx.raise_notes()
     except (_Mismatch, BaseExceptionGroup) as error:
         mismatch = _first_mismatch(error)
         if mismatch is None:

@@ -173,6 +173,26 @@ class KitContext:
         self.evidence.append(exchange)
         return exchange
 
+    def binding(self, level: Level) -> bool:
+        """Whether a violation of a rule of `level` fails this run."""
+        return LEVEL_ORDER[level] <= LEVEL_ORDER[self.level]
+
+    def note(self, violation: Violation) -> None:
+        """Keep a violation below the run's level (information) and let the check go on exploring."""
+        self.cache.setdefault(("notes", self.group), []).append(violation)
+
+    def raise_notes(self) -> None:
+        """Report the first kept note, if any, as this check's (information-level) outcome.
+
+        Raises:
+            Violation: the first note, with a count of the others.
+        """
+        notes = self.cache.pop(("notes", self.group), [])
+        if notes:
+            first = notes[0]
+            more = f" (and {len(notes) - 1} more such differences)" if len(notes) > 1 else ""
+            raise Violation(first.message + more, first.level, first.exchanges)
+
     def record(self, exchange: Exchange) -> Exchange:
         """Keep an exchange as evidence (for control API calls a check makes itself)."""
         self.evidence.append(exchange)

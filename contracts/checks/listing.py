@@ -44,7 +44,7 @@ DATA_SET: list[dict[str, Any]] = [
     {
         "messages": [{"message": "echo"}],
         "curr_pathway_id": "pw_beta",
-        "current_node_id": "start",
+        "current_node_id": "restart",
         "request_data": {"plan": "pro", "seats": 5, "trial": True},
     },
     {"messages": [{"message": "foxtrot"}], "archive": True},
@@ -222,7 +222,7 @@ def filter_cases(conversations: list[Conversation]) -> list[tuple[dict[str, Any]
 
     by_time = sorted(conversations, key=lambda c: (c.created_at, c.id))
     middle = by_time[len(by_time) // 2]
-    some = next(c for c in conversations if c.curr_pathway_id == "pw_alpha")
+    some = next((c for c in conversations if c.curr_pathway_id == "pw_alpha"), conversations[0])
     cases: list[tuple[dict[str, Any], Level]] = [
         ({"field": "user_number", "operator": "eq", "value": some.user_number}, Level.INFERRED),
         ({"field": "user_number", "operator": "startsWith", "value": some.user_number[:-2]}, Level.INFERRED),
@@ -231,6 +231,8 @@ def filter_cases(conversations: list[Conversation]) -> list[tuple[dict[str, Any]
         ({"field": "curr_pathway_id", "operator": "contains", "value": "beta"}, Level.INFERRED),
         ({"field": "curr_pathway_id", "operator": "startsWith", "value": "pw_"}, Level.INFERRED),
         ({"field": "curr_pathway_id", "operator": "endsWith", "value": "ing"}, Level.INFERRED),
+        ({"field": "current_node_id", "operator": "endsWith", "value": "t"}, Level.INFERRED),
+        ({"field": "curr_pathway_id", "operator": "startsWith", "value": "b"}, Level.INFERRED),
         ({"field": "curr_pathway_id", "operator": "gt", "value": "pw_a"}, Level.INFERRED),
         ({"field": "current_node_id", "operator": "eq", "value": "start"}, Level.INFERRED),
         ({"field": "curr_pathway_version", "operator": "eq", "value": "v2"}, Level.INFERRED),

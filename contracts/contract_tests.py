@@ -1,0 +1,57 @@
+"""The contract kit's checks as pytest tests, for teams that run everything through pytest.
+
+    pytest --pyargs contracts.contract_tests --contract-base-url URL [--contract-api-key KEY
+        --contract-agent-number NUMBER] [--contract-level inferred] [--contract-read-only]
+
+One test per check; a violation at the chosen level fails it with the evidence (requests, responses,
+curl), a check that cannot run here is skipped with the reason, and a difference below the level passes
+with a warning. The options come from the bland-sms-mock pytest plugin.
+"""
+
+from __future__ import annotations
+
+import secrets
+import warnings
+
+import pytest
+
+from contracts.checks import KitContext, load_all
+from contracts.kit import KitOptions, KitUsageError, connect, context_for, run_check
+from contracts.models import Level
+from contracts.report import evidence
+
+CHECKS = sorted(load_all())
+
+
+@pytest.fixture(scope="session")
+def contract_context(request: pytest.FixtureRequest) -> KitContext:
+    """One kit context for the session, from the `--contract-*` options."""
+    option = request.config.getoption
+    base_url = option("--contract-base-url", None)
+    if not base_url:
+        pytest.skip("give --contract-base-url URL to run the contract checks")
+    options = KitOptions(
+        base_url=base_url,
+        api_key=option("--contract-api-key"),
+        agent_number=option("--contract-agent-number"),
+        level=Level(option("--contract-level")),
+        max_examples=option("--contract-max-examples"),
+        read_only=option("--contract-read-only"),
+    )
+    try:
+        client, health = connect(options)
+        return context_for(options, client, health, secrets.token_hex(4))
+    except KitUsageError as exc:
+        pytest.exit(f"contract checks cannot run: {exc}", returncode=2)
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_contract(name: str, contract_context: KitContext) -> None:
+    """Run one registered check against the target."""
+    outcome = run_check(contract_context, load_all()[name])
+    if outcome.status == "skipped":
+        pytest.skip(outcome.message)
+    if outcome.status == "info":
+        warnings.warn(f"{name}: differs at [{outcome.violation_level}] level: {outcome.message}", stacklevel=1)
+    if outcome.status == "failed":
+        pytest.fail(f"{outcome.description}\n" + "\n".join(evidence(outcome)), pytrace=False)

@@ -1,0 +1,401 @@
+"""The broken targets (each breaks one rule, named with the check that must catch it) and the benign ones."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from mutants import (
+    Call,
+    Mutant,
+    filters_of,
+    full_listing,
+    is_create,
+    is_list,
+    paged,
+    rewrite_create,
+    rewrite_filters,
+    rewrite_items,
+    with_filters,
+)
+
+
+def _operator(old: str, new: str, field: str | None = None) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def change(spec: dict[str, Any]) -> dict[str, Any]:
+        if spec.get("operator") == old and (field is None or spec.get("field") == field):
+            spec["operator"] = new
+        return spec
+
+    return change
+
+
+def _drop(operator: str | None = None, field: str | None = None) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
+    def change(spec: dict[str, Any]) -> dict[str, Any] | None:
+        hit = (operator is None or spec.get("operator") == operator) and (field is None or spec.get("field") == field)
+        return None if hit else spec
+
+    return change
+
+
+def _query(**changes: str) -> Callable[[Call], Call]:
+    def rewrite(call: Call) -> Call:
+        if not is_list(call):
+            return call
+        query = dict(call["query"])
+        for key, value in changes.items():
+            if key == "swap_dir":
+                query["sortDir"] = "asc" if query.get("sortDir", "desc") == "desc" else "desc"
+            elif key not in query:
+                query[key] = value
+        return {**call, "query": query}
+
+    return rewrite
+
+
+def _answer_list(change: Callable[[Call, dict[str, Any], list[dict[str, Any]]], dict[str, Any]]) -> Callable:
+    def answer(call: Call, send: Callable[[Call], tuple[int, Any]]) -> tuple[int, Any] | None:
+        if not is_list(call):
+            return None
+        status, body, items = full_listing(call, send)
+        return (status, change(call, body, items)) if status == 200 else (status, body)
+
+    return answer
+
+
+def _errors(change: Callable[[int, dict[str, Any]], tuple[int, dict[str, Any]]]) -> Callable:
+    def rewrite(call: Call, status: int, body: Any) -> tuple[int, Any]:
+        return change(status, body) if status >= 400 and isinstance(body, dict) else (status, body)
+
+    return rewrite
+
+
+# -------------------------------------------------------------------- mutants that remember creates
+
+
+def _remembering(
+    item_change: Callable[[dict[str, Any], dict[str, Any]], None],
+    remember: Callable[[dict[str, Any], dict[str, Any], dict[str, Any]], None],
+) -> Mutant:
+    """A mutant that notes something about each create and rewrites list items from its notes."""
+    notes: dict[str, dict[str, Any]] = {}
+
+    def on_response(call: Call, status: int, body: Any) -> tuple[int, Any]:
+        if is_create(call) and status == 200:
+            conversation = body["data"]["conversation_id"]
+            remember(notes.setdefault(conversation, {}), call["body"], body["data"])
+        if is_list(call) and status == 200:
+            for item in body["data"]:
+                if item["id"] in notes:
+                    item_change(item, notes[item["id"]])
+        return status, body
+
+    return Mutant(on_response=on_response)
+
+
+def last_message_never_updates() -> Mutant:
+    return _remembering(
+        lambda item, note: item.update(last_message=note["first"]),
+        lambda note, body, data: note.setdefault("first", body.get("message")),
+    )
+
+
+def request_data_replaces_variables() -> Mutant:
+    return _remembering(
+        lambda item, note: item.update(variables=note["last"]),
+        lambda note, body, data: note.update(last=body.get("request_data") or {}),
+    )
+
+
+def pathway_fields_reset_when_absent() -> Mutant:
+    return _remembering(
+        lambda item, note: item.update(curr_pathway_id=note["pathway"]),
+        lambda note, body, data: note.update(pathway=body.get("curr_pathway_id")),
+    )
+
+
+def isolation_leak() -> Mutant:
+    keys: set[str] = set()
+
+    def answer(call: Call, send: Callable[[Call], tuple[int, Any]]) -> tuple[int, Any] | None:
+        key = call["headers"].get("Authorization") or call["headers"].get("authorization")
+        if not key or not is_list(call):
+            return None
+        keys.add(key)
+        first_status, first = send(call)
+        if first_status != 200:
+            return first_status, first
+        merged: list[dict[str, Any]] = []
+        status, body = 401, None
+        for other in sorted(keys):
+            got_status, got = send(
+                {
+                    **call,
+                    "headers": {**call["headers"], "Authorization": other},
+                    "query": {**call["query"], "page": "1", "pageSize": "1000"},
+                }
+            )
+            if other == key:
+                status, body = got_status, got
+            if got_status == 200:
+                merged += got["data"]
+        if status != 200:
+            return status, body
+        merged.sort(key=lambda item: item["created_at"], reverse=True)
+        return 200, paged(call, body, merged)
+
+    return Mutant(answer=answer)
+
+
+def timestamps_filtered_as_text() -> Mutant:
+    def change(call: Call, body: dict[str, Any], items: list[dict[str, Any]]) -> dict[str, Any]:
+        return paged(call, body, items)
+
+    def answer(call: Call, send: Callable[[Call], tuple[int, Any]]) -> tuple[int, Any] | None:
+        if not is_list(call):
+            return None
+        text_filters = [
+            f
+            for f in filters_of(call)
+            if isinstance(f, dict)
+            and f.get("field") == "created_at"
+            and f.get("operator") in ("gt", "lt", "gte", "lte")
+        ]
+        if not text_filters:
+            return None
+        rest = [f for f in filters_of(call) if f not in text_filters]
+        status, body, items = full_listing(with_filters(call, rest), send)
+        if status != 200:
+            return status, body
+        tests = {"gt": str.__gt__, "lt": str.__lt__, "gte": str.__ge__, "lte": str.__le__}
+        kept = [i for i in items if all(tests[f["operator"]](i["created_at"], f["value"]) for f in text_filters)]
+        return status, paged(call, body, kept)
+
+    return Mutant(answer=answer)
+
+
+def timed_out_at_when_observed() -> Mutant:
+    def shift(spec: dict[str, Any]) -> dict[str, Any]:
+        if spec.get("field") == "timed_out_at" and isinstance(spec.get("value"), str):
+            moment = datetime.fromisoformat(spec["value"].replace("Z", "+00:00")) - timedelta(seconds=60)
+            spec["value"] = moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return spec
+
+    return Mutant(on_request=rewrite_filters(shift))
+
+
+def _total_items_is_page_length(call: Call, status: int, body: Any) -> tuple[int, Any]:
+    if is_list(call) and status == 200:
+        body["extra"]["pagination"]["totalItems"] = len(body["data"])
+    return status, body
+
+
+def _floor_pages(call: Call, status: int, body: Any) -> tuple[int, Any]:
+    if is_list(call) and status == 200:
+        pagination = body["extra"]["pagination"]
+        pagination["totalPages"] = pagination["totalItems"] // pagination["pageSize"]
+    return status, body
+
+
+def _ties_reversed(call: Call, body: dict[str, Any], items: list[dict[str, Any]]) -> dict[str, Any]:
+    key = call["query"].get("sortBy", "created_at")
+    descending = call["query"].get("sortDir", "desc") == "desc"
+    present = [i for i in items if i.get(key) is not None]
+    absent = [i for i in items if i.get(key) is None]
+    present.sort(key=lambda i: i["id"], reverse=not descending)
+    present.sort(key=lambda i: i[key], reverse=descending)
+    return paged(call, body, present + absent if not descending else absent + present)
+
+
+def _contains_ignoring_case(call: Call, send: Callable[[Call], tuple[int, Any]]) -> tuple[int, Any] | None:
+    if not is_list(call):
+        return None
+    wanted = [
+        f
+        for f in filters_of(call)
+        if isinstance(f, dict) and f.get("operator") == "contains" and isinstance(f.get("value"), str)
+    ]
+    if not wanted:
+        return None
+    rest = [f for f in filters_of(call) if f not in wanted]
+    status, body, items = full_listing(with_filters(call, rest), send)
+    kept = [
+        i
+        for i in items
+        if all(isinstance(i.get(f["field"]), str) and f["value"].lower() in i[f["field"]].lower() for f in wanted)
+    ]
+    return status, paged(call, body, kept)
+
+
+def _errors_list_empty(status: int, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    return status, {**body, "errors": []}
+
+
+def _with_status(new: int, old: int | None = None) -> Callable[[int, dict[str, Any]], tuple[int, dict[str, Any]]]:
+    return lambda status, body: ((new if old is None or status == old else status), body)
+
+
+def _renamed_codes(status: int, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    return status, {**body, "errors": [{**e, "error": "REQUEST_REJECTED"} for e in body.get("errors") or []]}
+
+
+def _server_error_on_bad_filters(status: int, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    codes = [e.get("error") for e in body.get("errors") or []]
+    return (500, {"message": "Internal Server Error"}) if "INVALID_FILTERS" in codes else (status, body)
+
+
+def _success_errors_list(call: Call, status: int, body: Any) -> tuple[int, Any]:
+    if status == 200 and isinstance(body, dict):
+        body["errors"] = []
+    return status, body
+
+
+def _fix_user_number(body: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(body.get("user_number"), str) and not body["user_number"].startswith("+1555"):
+        body["user_number"] = "+15550009999"
+    return body
+
+
+def _sender_to_user(body: dict[str, Any]) -> dict[str, Any]:
+    if body.get("sender") not in (None, "USER", "AGENT"):
+        body["sender"] = "USER"
+    return body
+
+
+def _drop_bad_warning(body: dict[str, Any]) -> dict[str, Any]:
+    if (
+        isinstance(body.get("warning_time"), int)
+        and isinstance(body.get("time_out"), int)
+        and body["warning_time"] >= body["time_out"]
+    ):
+        body.pop("warning_time")
+        body.pop("time_out")  # stores neither rather than refusing the pair
+    return body
+
+
+def _default_key(call: Call) -> Call:
+    if not any(k.lower() == "authorization" for k in call["headers"]):
+        return {**call, "headers": {**call["headers"], "Authorization": "sk-demo-bland-sms-mock"}}
+    return call
+
+
+def _page_shift(call: Call, body: dict[str, Any], items: list[dict[str, Any]]) -> dict[str, Any]:
+    return paged(call, body, items, start_shift=-1)
+
+
+BROKEN: dict[str, tuple[str, Callable[[], Mutant]]] = {
+    # pagination
+    "total_pages_rounded_down": ("list.pagination", lambda: Mutant(on_response=_floor_pages)),
+    "total_items_is_page_length": ("list.pagination", lambda: Mutant(on_response=_total_items_is_page_length)),
+    "pages_overlap_by_one": ("list.pagination", lambda: Mutant(answer=_answer_list(_page_shift))),
+    "default_page_size_10": ("list.defaults", lambda: Mutant(on_request=_query(pageSize="10"))),
+    # sorting
+    "sort_direction_inverted": ("list.sorting", lambda: Mutant(on_request=_query(swap_dir="1"))),
+    "sort_by_ignored": (
+        "list.sorting",
+        lambda: Mutant(
+            on_request=lambda c: (
+                {**c, "query": {k: v for k, v in c["query"].items() if k != "sortBy"}} if is_list(c) else c
+            )
+        ),
+    ),
+    # filters, one operator each
+    "filter_is_active_ignored": ("list.filters", lambda: Mutant(on_request=rewrite_filters(_drop(field="is_active")))),
+    "filter_contains_as_starts_with": (
+        "list.filters",
+        lambda: Mutant(on_request=rewrite_filters(_operator("contains", "startsWith", "curr_pathway_id"))),
+    ),
+    "filter_ends_with_as_contains": (
+        "list.filters",
+        lambda: Mutant(on_request=rewrite_filters(_operator("endsWith", "contains"))),
+    ),
+    "filter_starts_with_as_contains": (
+        "list.filters",
+        lambda: Mutant(on_request=rewrite_filters(_operator("startsWith", "contains"))),
+    ),
+    "filter_gt_as_gte": ("list.filters", lambda: Mutant(on_request=rewrite_filters(_operator("gt", "gte")))),
+    "filter_lt_ignored": ("list.filters", lambda: Mutant(on_request=rewrite_filters(_drop(operator="lt")))),
+    "filter_lte_as_lt": ("list.filters", lambda: Mutant(on_request=rewrite_filters(_operator("lte", "lt")))),
+    "filter_eq_on_node_as_contains": (
+        "list.filters",
+        lambda: Mutant(on_request=rewrite_filters(_operator("eq", "contains", "current_node_id"))),
+    ),
+    "filter_timestamps_as_text": ("list.filters", timestamps_filtered_as_text),
+    # create semantics
+    "append_starts_new_conversations": (
+        "create.appends",
+        lambda: Mutant(on_request=rewrite_create(lambda b: {**b, "new_conversation": True})),
+    ),
+    "message_count_stuck_at_one": (
+        "create.appends",
+        lambda: Mutant(on_response=rewrite_items(lambda i: i.update(message_count=1))),
+    ),
+    "last_message_never_updates": ("create.appends", last_message_never_updates),
+    "new_conversation_ignored": (
+        "create.new_conversation",
+        lambda: Mutant(on_request=rewrite_create(lambda b: {k: v for k, v in b.items() if k != "new_conversation"})),
+    ),
+    "archived_still_active": (
+        "create.new_conversation",
+        lambda: Mutant(on_response=rewrite_items(lambda i: i.update(is_active=True))),
+    ),
+    "request_data_replaces_variables": ("create.pathway_and_variables", request_data_replaces_variables),
+    "pathway_fields_reset": ("create.pathway_and_variables", pathway_fields_reset_when_absent),
+    # validation
+    "accepts_invalid_phone_numbers": (
+        "create.rejects_bad_input",
+        lambda: Mutant(on_request=rewrite_create(_fix_user_number)),
+    ),
+    "accepts_unknown_sender": ("create.rejects_bad_input", lambda: Mutant(on_request=rewrite_create(_sender_to_user))),
+    "no_timeout_config_check": (
+        "create.invalid_timeout_config",
+        lambda: Mutant(on_request=rewrite_create(_drop_bad_warning)),
+    ),
+    "server_error_on_bad_filters": (
+        "list.rejects_bad_query",
+        lambda: Mutant(on_response=lambda c, s, b: _errors(_server_error_on_bad_filters)(c, s, b)),
+    ),
+    # auth and isolation
+    "missing_key_gets_demo_data": ("auth.required", lambda: Mutant(on_request=_default_key)),
+    "lists_every_account": ("auth.isolation", isolation_leak),
+    # timeouts
+    "timed_out_at_when_observed": ("timeouts.warning_then_timeout", timed_out_at_when_observed),
+    "user_reply_restarts_timer": (
+        "timeouts.reply_cancels_timer",
+        lambda: Mutant(
+            on_request=rewrite_create(
+                lambda b: (
+                    {**b, "sender": "AGENT"}
+                    if b.get("sender", "USER") == "USER" and "kit:" in str(b.get("message"))
+                    else b
+                )
+            )
+        ),
+    ),
+    # envelope and fields
+    "error_envelope_with_empty_errors": (
+        "create.rejects_bad_input",
+        lambda: Mutant(on_response=_errors(_errors_list_empty)),
+    ),
+    "success_with_errors_list": ("create.envelope", lambda: Mutant(on_response=_success_errors_list)),
+    "item_without_last_message_at": (
+        "list.item_fields",
+        lambda: Mutant(on_response=rewrite_items(lambda i: i.pop("last_message_at", None))),
+    ),
+}
+"""name -> (the check that must fail, a factory of the broken target)."""
+
+BENIGN: dict[str, Callable[[], Mutant]] = {
+    "status_422_for_bad_input": lambda: Mutant(on_response=_errors(_with_status(422, 400))),
+    "its_own_error_codes": lambda: Mutant(on_response=_errors(_renamed_codes)),
+    "status_403_for_auth": lambda: Mutant(on_response=_errors(_with_status(403, 401))),
+    "extra_item_fields": lambda: Mutant(on_response=rewrite_items(lambda i: i.update(channel_meta={"carrier": "x"}))),
+    "contains_ignores_case": lambda: Mutant(answer=_contains_ignoring_case),
+    "ties_broken_the_other_way": lambda: Mutant(answer=_answer_list(_ties_reversed)),
+}
+"""Targets that differ from the mock only in [mock]-level choices: the kit must pass them."""
+
+
+def describe(name: str) -> str:
+    """The target's name as a sentence, for reports."""
+    return name.replace("_", " ")

@@ -1,0 +1,20 @@
+"""Serving broken and benign targets for the kit's tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from contracts.kit import KitOptions, KitReport, run_kit
+from mock_server.serving import BackgroundServer
+
+KILL_EXAMPLES = 10
+"""Generated examples per suite when judging the catalogue (the default run uses 25)."""
+
+
+def judge(app: Callable, **options: object) -> KitReport:
+    """Serve `app` on a free loopback port, run the kit at the default level against it, stop the server."""
+    server = BackgroundServer(app).start()
+    try:
+        return run_kit(KitOptions(base_url=server.url, max_examples=KILL_EXAMPLES, **options))  # type: ignore[arg-type]
+    finally:
+        server.stop()
