@@ -9,6 +9,16 @@ import click
 from contracts.models import Level
 
 
+def _list(ctx: click.Context, value: bool) -> None:
+    if not value:
+        return
+    from contracts.checks import load_all
+
+    for spec in load_all().values():
+        click.echo(f"{spec.name:<34} [{spec.level.value:<10}] {spec.description}")
+    ctx.exit(0)
+
+
 @click.command()
 @click.option("--base-url", required=True, help="The target: a deployment of the API, or a bland-sms-mock.")
 @click.option("--api-key", envvar="BLAND_API_KEY", help="API key (env BLAND_API_KEY); a mock needs none.")
@@ -52,6 +62,14 @@ from contracts.models import Level
     help="Seconds before a request counts as unanswered.",
 )
 @click.option("--only", multiple=True, help="Run only this check or suite prefix (repeatable), e.g. list.filters.")
+@click.option(
+    "--list-checks",
+    is_flag=True,
+    is_eager=True,
+    expose_value=False,
+    callback=lambda ctx, _p, v: _list(ctx, v),
+    help="List every check with its level and exit.",
+)
 def check(
     base_url: str,
     api_key: str | None,

@@ -113,9 +113,15 @@ class KitContext:
         return self.is_mock and "clock" in self.capabilities
 
     def user_number(self) -> str:
-        """A user number no earlier step of this run used (E.164, a reserved 555 number)."""
+        """A user number no earlier step of this run used (E.164, a reserved 555 number).
+
+        Numbers run up from a random base, so two runs on one live account almost never share a pair
+        (a shared pair would append to the other run's active conversation).
+        """
+        if "number_base" not in self.cache:
+            self.cache["number_base"] = secrets.randbelow(9_000_000) + 500_000
         self.numbers_used += 1
-        return f"+1555{int(self.run_id, 16) % 900 + 100:03d}{self.numbers_used % 10_000:04d}"
+        return f"+1555{self.cache['number_base'] + self.numbers_used:07d}"
 
     def tag(self) -> dict[str, str]:
         """The `request_data` that marks a conversation as this run's, and the running check's."""
@@ -223,9 +229,16 @@ def fail(message: str, level: Level) -> None:
     raise Violation(message, level)
 
 
+SUITE_ORDER = ("create", "list", "auth", "timeouts", "behaviour", "schema")
+
+
 def load_all() -> dict[str, CheckSpec]:
-    """Import every check module so that the registry is complete; return it."""
+    """Import every check module; return the registry in run order (create, list, auth, timeouts, ...)."""
     from contracts import schema, stateful  # noqa: F401
     from contracts.checks import auth, create, listing, timeouts  # noqa: F401
 
-    return REGISTRY
+    def position(name: str) -> int:
+        prefix = name.split(".")[0]
+        return SUITE_ORDER.index(prefix) if prefix in SUITE_ORDER else len(SUITE_ORDER)
+
+    return {name: REGISTRY[name] for name in sorted(REGISTRY, key=lambda n: (position(n), list(REGISTRY).index(n)))}

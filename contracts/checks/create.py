@@ -137,18 +137,18 @@ def create_pathway_and_variables(ctx: KitContext) -> None:
         fail(f"variables after two request_data: expected {expected}, got {item.get('variables')}", Level.INFERRED)
 
 
-INVALID_BODIES: list[tuple[str, dict[str, Any] | None, str, str, str | None]] = [
-    # (what, changes to a valid body or None = drop, mock status/code, field named)
-    ("missing user_number", {"user_number": None}, "MISSING_REQUIRED_FIELDS", "user_number", None),
-    ("missing message", {"message": None}, "MISSING_REQUIRED_FIELDS", "message", None),
-    ("user_number not E.164", {"user_number": "555-0100"}, "INVALID_PHONE_NUMBER", "user_number", None),
-    ("user_number with spaces", {"user_number": "+1 555 000 1111"}, "INVALID_PHONE_NUMBER", "user_number", None),
-    ("sender BOT", {"sender": "BOT"}, "INVALID_FIELD", "sender", None),
-    ("message a number", {"message": 42}, "INVALID_FIELD", "message", None),
-    ("new_conversation a string", {"new_conversation": "true"}, "INVALID_FIELD", "new_conversation", None),
-    ("time_out a float", {"time_out": 1.5}, "INVALID_FIELD", "time_out", None),
-    ("time_out zero", {"time_out": 0}, "INVALID_FIELD", "time_out", None),
-    ("request_data a list", {"request_data": [1, 2]}, "INVALID_FIELD", "request_data", None),
+INVALID_BODIES: list[tuple[str, dict[str, Any], str, str]] = [
+    # (what, changes to a valid body (None drops the field), the mock's error code, the field it names)
+    ("missing user_number", {"user_number": None}, "MISSING_REQUIRED_FIELDS", "user_number"),
+    ("missing message", {"message": None}, "MISSING_REQUIRED_FIELDS", "message"),
+    ("user_number not E.164", {"user_number": "555-0100"}, "INVALID_PHONE_NUMBER", "user_number"),
+    ("user_number with spaces", {"user_number": "+1 555 000 1111"}, "INVALID_PHONE_NUMBER", "user_number"),
+    ("sender BOT", {"sender": "BOT"}, "INVALID_FIELD", "sender"),
+    ("message a number", {"message": 42}, "INVALID_FIELD", "message"),
+    ("new_conversation a string", {"new_conversation": "true"}, "INVALID_FIELD", "new_conversation"),
+    ("time_out a float", {"time_out": 1.5}, "INVALID_FIELD", "time_out"),
+    ("time_out zero", {"time_out": 0}, "INVALID_FIELD", "time_out"),
+    ("request_data a list", {"request_data": [1, 2]}, "INVALID_FIELD", "request_data"),
 ]
 
 
@@ -156,9 +156,9 @@ INVALID_BODIES: list[tuple[str, dict[str, Any] | None, str, str, str | None]] = 
 def create_rejects_bad_input(ctx: KitContext) -> None:
     """Missing fields, bad phone numbers, unknown senders and wrong JSON types get a 4xx envelope."""
     mock_problems = []
-    for what, changes, code, field, _ in INVALID_BODIES:
+    for what, changes, code, field in INVALID_BODIES:
         body = ctx.base_body()
-        for key, value in (changes or {}).items():
+        for key, value in changes.items():
             if value is None:
                 body.pop(key)
             else:

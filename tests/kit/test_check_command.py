@@ -189,3 +189,11 @@ def test_the_same_checks_run_from_pytest(pytester: pytest.Pytester) -> None:
     outcomes = result.parseoutcomes()
     assert outcomes.get("failed") == 1 and outcomes.get("passed", 0) >= 19, result.stdout.str()[-3000:]
     result.stdout.fnmatch_lines(["*test_contract?list.filters?*", "*curl:*"])
+
+
+def test_every_check_is_documented() -> None:
+    from contracts.checks import load_all
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "contract-kit.md").read_text()
+    missing = [name for name in load_all() if f"`{name}`" not in text]
+    assert not missing, f"docs/contract-kit.md does not describe {missing}"
