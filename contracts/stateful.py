@@ -147,6 +147,28 @@ def machine_for(ctx: KitContext, log: list[list[str]]) -> type[RuleBasedStateMac
             self._clock(seconds)
             self.oracle.settle(self.now)
 
+        @precondition(lambda self: timed and bool(self.oracle.conversations))
+        @rule(pick=st.integers(0, 50))
+        def inspect(self, pick: int) -> None:
+            """The control API's view of one conversation: timed_out_at and the whole timeline of messages."""
+            self.oracle.settle(self.now)
+            expected = self.oracle.conversations[pick % len(self.oracle.conversations)]
+            detail = self._say(ctx.primary.client.conversation(expected.id))
+            messages = self._say(ctx.primary.client.messages(expected.id))
+            if detail.status != 200 or messages.status != 200:
+                raise _Mismatch(f"the control API cannot show {expected.id}: {detail.response_line(120)}", Level.MOCK)
+            timed_out_at = format_timestamp(expected.timed_out_at) if expected.timed_out_at is not None else None
+            if detail.data.get("timed_out_at") != timed_out_at:
+                raise _Mismatch(
+                    f"{expected.id}: timed_out_at is {detail.data.get('timed_out_at')!r}, expected "
+                    f"{timed_out_at!r} (the instant the timeout fell due)",
+                    Level.INFERRED,
+                )
+            got = [(m.get("sender"), m.get("kind"), m.get("message"), m.get("created_at")) for m in messages.data]
+            want = [(m.sender, m.kind, m.text, format_timestamp(m.at)) for m in expected.messages]
+            if got != want:
+                raise _Mismatch(f"{expected.id}: the timeline of messages is {got}, expected {want}", Level.INFERRED)
+
         @rule(
             sort_by=st.sampled_from(sort_fields),
             sort_dir=st.sampled_from(["asc", "desc"]),
