@@ -59,23 +59,20 @@ class Exchange:
         body = self.json
         return body.get("data") if isinstance(body, dict) else None
 
+    def _error_field(self, key: str) -> list[str]:
+        body = self.json
+        errors = body.get("errors") if isinstance(body, dict) else None
+        return [str(e.get(key)) for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
+
     @property
     def error_codes(self) -> list[str]:
         """The `error` codes of the envelope's `errors` list (empty when there are none)."""
-        body = self.json
-        errors = body.get("errors") if isinstance(body, dict) else None
-        if not isinstance(errors, list):
-            return []
-        return [str(e.get("error")) for e in errors if isinstance(e, dict)]
+        return self._error_field("error")
 
     @property
     def error_messages(self) -> list[str]:
         """The `message` texts of the envelope's `errors` list."""
-        body = self.json
-        errors = body.get("errors") if isinstance(body, dict) else None
-        if not isinstance(errors, list):
-            return []
-        return [str(e.get("message")) for e in errors if isinstance(e, dict)]
+        return self._error_field("message")
 
     def request_line(self) -> str:
         """`POST /v1/sms/create {"user_number": ...}` in one line (body cut at 300 characters)."""

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from contracts.checks import BudgetExhausted, KitContext, Violation, check
+from contracts.checks import BudgetExhausted, KitContext, Violation, check, first_of
 from contracts.client import CREATE_PATH, LIST_PATH, Exchange
 from contracts.models import E164_PATTERN, Level
 from contracts.openapi import build_document
@@ -172,22 +172,10 @@ def run_operation(ctx: KitContext, method: str, path: str, mode: GenerationMode)
     try:
         test()
     except BaseExceptionGroup as group:  # Hypothesis reports a failure it could not replay as a group
-        found = first_violation(group)
+        found = first_of(group, Violation)
         if found is None:
             raise
         raise found from None
-
-
-def first_violation(error: BaseException) -> Violation | None:
-    """The first `Violation` inside an exception or (nested) exception group."""
-    if isinstance(error, Violation):
-        return error
-    if isinstance(error, BaseExceptionGroup):
-        for inner in error.exceptions:
-            found = first_violation(inner)
-            if found is not None:
-                return found
-    return None
 
 
 @check("schema.list", Level.DOCUMENTED, "schema", writes=False)

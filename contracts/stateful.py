@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, seed, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, get_state_machine_test, initialize, precondition, rule
 
-from contracts.checks import RUN_TAG, KitContext, Violation, check
+from contracts.checks import RUN_TAG, KitContext, Violation, check, first_of
 from contracts.client import Exchange
 from contracts.models import Level, SortField, format_timestamp, parse_timestamp, to_epoch_ms
 from contracts.oracle import Oracle, sort, total_pages
@@ -277,19 +277,8 @@ def behaviour_stateful(ctx: KitContext) -> None:
         test()
         ctx.raise_notes()
     except (_Mismatch, BaseExceptionGroup) as error:
-        mismatch = _first_mismatch(error)
-        if mismatch is None:
+        mismatch = first_of(error, _Mismatch)
+        if not isinstance(mismatch, _Mismatch):
             raise
         steps = "\n".join(f"  {n}. {step}" for n, step in enumerate(log[-1] if log else [], start=1))
         raise Violation(f"{mismatch}\nShrunk sequence ({len(log)} sequences tried):\n{steps}", mismatch.level) from None
-
-
-def _first_mismatch(error: BaseException) -> _Mismatch | None:
-    if isinstance(error, _Mismatch):
-        return error
-    if isinstance(error, BaseExceptionGroup):
-        for inner in error.exceptions:
-            found = _first_mismatch(inner)
-            if found is not None:
-                return found
-    return None

@@ -224,6 +224,18 @@ class KitContext:
         return exchange.data
 
 
+def first_of(error: BaseException, kind: type[BaseException]) -> BaseException | None:
+    """The first exception of `kind` in an exception or in a (nested) exception group, else None."""
+    if isinstance(error, kind):
+        return error
+    if isinstance(error, BaseExceptionGroup):
+        for inner in error.exceptions:
+            found = first_of(inner, kind)
+            if found is not None:
+                return found
+    return None
+
+
 def fail(message: str, level: Level) -> None:
     """Raise a violation of a rule of `level`."""
     raise Violation(message, level)

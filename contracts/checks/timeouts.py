@@ -52,6 +52,19 @@ def settings(ctx: KitContext) -> dict[str, Any]:
     return {"effective": overrides, "send": overrides}
 
 
+def agent_waits(ctx: KitContext) -> tuple[dict[str, Any], str, str]:
+    """Start a conversation with an AGENT message (the timer starts); return its settings, user and id.
+
+    Raises:
+        Skip: timeout checks are off, or the run is read-only.
+    """
+    _ready(ctx)
+    config = settings(ctx)
+    user = ctx.user_number()
+    body = ctx.base_body(user, sender="AGENT", message="kit: agent asks", **config["send"])
+    return config["effective"], user, ctx.ok(ctx.create(body), "create")["conversation_id"]
+
+
 def _ms(text: str) -> int:
     return to_epoch_ms(parse_timestamp(text))
 
@@ -59,12 +72,7 @@ def _ms(text: str) -> int:
 @check("timeouts.warning_then_timeout", Level.INFERRED, "behaviour")
 def timeouts_warning_then_timeout(ctx: KitContext) -> None:
     """The warning is appended at warning_time and keeps the conversation; at time_out it ends at the due instant."""
-    _ready(ctx)
-    config = settings(ctx)
-    effective = config["effective"]
-    user = ctx.user_number()
-    body = ctx.base_body(user, sender="AGENT", message="kit: agent asks", **config["send"])
-    conversation = ctx.ok(ctx.create(body), "create")["conversation_id"]
+    effective, user, conversation = agent_waits(ctx)
     started = _ms(find(ctx, conversation, user_number=user)["last_message_at"])
     if ctx.has_clock:
         wait(ctx, effective["warning_time"] - 1)
@@ -104,12 +112,7 @@ def timeouts_warning_then_timeout(ctx: KitContext) -> None:
 @check("timeouts.reply_cancels_timer", Level.DOCUMENTED, "behaviour")
 def timeouts_reply_cancels_timer(ctx: KitContext) -> None:
     """A USER message cancels the silence timer started by an AGENT message."""
-    _ready(ctx)
-    config = settings(ctx)
-    effective = config["effective"]
-    user = ctx.user_number()
-    body = ctx.base_body(user, sender="AGENT", message="kit: agent asks", **config["send"])
-    conversation = ctx.ok(ctx.create(body), "create")["conversation_id"]
+    effective, user, conversation = agent_waits(ctx)
     wait(ctx, effective["warning_time"] / 2)
     ctx.ok(ctx.create(ctx.base_body(user, message="kit: user answers")), "create")
     wait(ctx, effective["time_out"] * 2)
