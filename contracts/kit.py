@@ -35,7 +35,7 @@ class KitOptions:
     level: Level = Level.INFERRED
     read_only: bool = False
     max_creates: int | None = None
-    max_examples: int = 25
+    max_examples: int = 50
     seed: int | None = None
     timeout_checks: str = "real"
     control_token: str | None = None

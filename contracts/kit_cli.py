@@ -39,7 +39,7 @@ def _list(ctx: click.Context, value: bool) -> None:
 @click.option(
     "--max-examples",
     type=click.IntRange(1, 10_000),
-    default=25,
+    default=50,
     show_default=True,
     help="Generated examples per Hypothesis/Schemathesis suite.",
 )

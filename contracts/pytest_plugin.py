@@ -38,7 +38,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=["documented", "inferred", "mock"],
         help="Strictest rule level that fails a check (default inferred).",
     )
-    group.addoption("--contract-max-examples", type=int, default=25, help="Examples per generated suite.")
+    group.addoption("--contract-max-examples", type=int, default=50, help="Examples per generated suite.")
     group.addoption("--contract-read-only", action="store_true", help="Run only the checks that create nothing.")
 
 

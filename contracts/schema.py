@@ -91,11 +91,11 @@ def _send(ctx: KitContext, case: Any, method: str, mode: GenerationMode) -> Exch
     ctx.writing()
     if ctx.max_creates is not None and ctx.creates >= ctx.max_creates:
         raise BudgetExhausted(f"--max-creates {ctx.max_creates} reached")
-    ctx.creates += 1
     if isinstance(body, bytes | str):
         exchange = client.request("POST", CREATE_PATH, api_key=api_key, content=body, headers=headers)
     else:
         exchange = client.request("POST", CREATE_PATH, api_key=api_key, json_body=body, headers=headers)
+    ctx.count_create(exchange)
     return ctx.record(exchange)
 
 

@@ -142,8 +142,11 @@ def serve(
         except OSError as exc:
             raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         port = server.effective_port
-    elif port == 0:
-        port = free_port(host)
+    else:
+        try:
+            port = free_port(host, port)
+        except OSError as exc:
+            raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     shown_host = f"[{host}]" if ":" in host else host
     url = f"http://{shown_host}:{port}"
     first = config.accounts[0]

@@ -153,11 +153,19 @@ def app_from_environment() -> Any:
     return build_app(json.loads(os.environ[SPEC_VARIABLE]))
 
 
-def free_port(host: str) -> int:
-    """A port the OS says is free on `host` right now."""
+def free_port(host: str, port: int = 0) -> int:
+    """A port the OS says is free on `host` right now: `port` itself when given, else any.
+
+    Granian binds with SO_REUSEPORT, which would let a second mock share a port silently with the
+    first (each with its own state); `serve` asks here first so that a taken port is an error.
+
+    Raises:
+        OSError: `port` is taken (or the address cannot be bound).
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a restart may follow a stop at once
+        probe.bind((host, port))
         return probe.getsockname()[1]
 
 

@@ -98,7 +98,7 @@ class KitContext:
     run_id: str = field(default_factory=lambda: secrets.token_hex(4))
     read_only: bool = False
     max_creates: int | None = None
-    max_examples: int = 25
+    max_examples: int = 50
     seed: int | None = None
     timeout_checks: str = "real"
     creates: int = 0
@@ -143,7 +143,7 @@ class KitContext:
             raise Skip("--read-only: this check creates conversations")
 
     def create(self, body: Any, *, account: Account | None = None, api_key: Any = ..., tag: bool = True) -> Exchange:
-        """Send a create (tagged with the run id), counting it against `--max-creates`.
+        """Send a create (tagged with the run id); an accepted one counts against `--max-creates`.
 
         Raises:
             Skip: read-only mode.
@@ -152,14 +152,19 @@ class KitContext:
         self.writing()
         if self.max_creates is not None and self.creates >= self.max_creates:
             raise BudgetExhausted(f"--max-creates {self.max_creates} reached")
-        self.creates += 1
         account = account or self.primary
         if tag and isinstance(body, dict):
             body = {**body, "request_data": {**self.tag(), **(body.get("request_data") or {})}}
         kwargs = {} if api_key is ... else {"api_key": api_key}
         exchange = account.client.create(body, **kwargs)
         self.evidence.append(exchange)
+        self.count_create(exchange)
         return exchange
+
+    def count_create(self, exchange: Exchange) -> None:
+        """Count a create the target accepted (a refused one stored nothing)."""
+        if exchange.status < 300:
+            self.creates += 1
 
     def list(
         self,

@@ -8,7 +8,7 @@ from contracts.kit import KitOptions, KitReport, run_kit
 from mock_server.serving import BackgroundServer
 
 KILL_EXAMPLES = 10
-"""Generated examples per suite when judging the catalogue (the default run uses 25)."""
+"""Generated examples per suite when judging the catalogue (the default run uses 50)."""
 
 
 def judge(app: Callable, **options: object) -> KitReport:

@@ -102,3 +102,15 @@ def test_a_bad_snapshot_file_is_a_usage_error(tmp_path) -> None:
     snapshot.write_text('{"format": "bland-sms-mock/snapshot", "version": 1, "conversations": [{"nope": 1}]}')
     result = subprocess.run([CLI, "serve", "--snapshot", str(snapshot)], capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and str(snapshot) in result.stderr
+
+
+def test_a_second_serve_on_a_taken_port_is_refused() -> None:
+    first, url, _ = start_serve()
+    try:
+        port = url.rsplit(":", 1)[1]
+        second = subprocess.run([CLI, "serve", "--port", port], capture_output=True, text=True, timeout=30)
+        assert second.returncode == 1
+        assert f"cannot listen on 127.0.0.1:{port}" in second.stderr
+        assert httpx.get(f"{url}/_mock/health").status_code == 200
+    finally:
+        _stop(first)
