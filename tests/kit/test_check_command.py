@@ -197,3 +197,14 @@ def test_every_check_is_documented() -> None:
     text = (Path(__file__).resolve().parents[2] / "docs" / "contract-kit.md").read_text()
     missing = [name for name in load_all() if f"`{name}`" not in text]
     assert not missing, f"docs/contract-kit.md does not describe {missing}"
+
+
+def test_a_guarded_mock_needs_its_control_token() -> None:
+    server = BackgroundServer(create_app(control_token="s3cret")).start()
+    try:
+        refused_code, refused_output = run("--base-url", server.url, "--only", "create.appends")
+        code, output = run("--base-url", server.url, "--control-token", "s3cret", "--only", "create.appends")
+    finally:
+        server.stop()
+    assert refused_code == 2 and "needs a token (--control-token)" in refused_output
+    assert code == 0 and "PASS create.appends" in output and "is a bland-sms-mock" in output
