@@ -1,4 +1,4 @@
-"""YAML loading for the kit's files: safe, fast (libyaml when present), and timestamps kept as text.
+"""Reading the project's YAML and JSON files: safe, fast (libyaml when present), timestamps kept as text.
 
 PyYAML turns `2026-01-05T09:00:00Z` into a datetime; scenario, seed and config files compare and store
 timestamps as the API's strings, so the timestamp resolver is left out.
@@ -6,6 +6,8 @@ timestamps as the API's strings, so the timestamp resolver is left out.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -26,3 +28,16 @@ TextTimesLoader.yaml_implicit_resolvers = {
 def load_yaml(text: str) -> Any:
     """Parse YAML text safely, timestamps as strings."""
     return yaml.load(text, Loader=TextTimesLoader)
+
+
+def read_document(path: str | Path) -> Any:
+    """Read a config, seed or snapshot file: JSON when it ends in `.json`, else YAML.
+
+    Raises:
+        ValueError: unreadable or malformed, naming the file.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        return json.loads(text) if str(path).endswith(".json") else load_yaml(text)
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        raise ValueError(f"{path}: {exc}") from None

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
 from contracts.models import MockConfig
+from contracts.yamltext import read_document
 from mock_server.errors import problems_from_validation
 from mock_server.store import Account
 
@@ -48,10 +47,9 @@ def load_config(path: str | Path | None) -> MockConfig:
     if path is None:
         return MockConfig.model_validate(DEMO_CONFIG)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-        raw = json.loads(text) if str(path).endswith(".json") else yaml.safe_load(text)
-    except (OSError, ValueError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+        raw = read_document(path)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     try:
         config = MockConfig.model_validate(raw)
     except ValidationError as exc:

@@ -25,10 +25,11 @@ from contracts.models import (
     parse_timestamp,
     to_epoch_ms,
 )
+from contracts.yamltext import read_document
 from mock_server.app import create_app
 from mock_server.errors import ApiError, problems_from_validation
 from mock_server.serving import BackgroundServer
-from mock_server.snapshot import export_state, parse_snapshot, read_document, restore, seed
+from mock_server.snapshot import export_state, parse_snapshot, restore, seed
 from mock_server.store import Account, Store
 from mock_server.web import EXTENSION
 

@@ -123,10 +123,11 @@ def build_app(spec: dict[str, Any], announce: Callable[[str], None] | None = Non
     """
     from multiprocessing.util import Finalize
 
+    from contracts.yamltext import read_document
     from mock_server.app import create_app
     from mock_server.config import load_config
     from mock_server.errors import ApiError
-    from mock_server.snapshot import load_file, parse_snapshot, read_document, save_file, seed
+    from mock_server.snapshot import load_file, parse_snapshot, save_file, seed
     from mock_server.web import EXTENSION
 
     app = create_app(load_config(spec.get("config")), control=spec["control"], control_token=spec.get("token"))

@@ -12,7 +12,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from contracts.models import (
@@ -24,7 +23,7 @@ from contracts.models import (
     parse_timestamp,
     to_epoch_ms,
 )
-from contracts.yamltext import load_yaml
+from contracts.yamltext import read_document
 from mock_server.errors import ApiError, problems_from_validation
 from mock_server.store import TIMEOUT_SETTINGS, Account, Conversation, Message, Store, new_id
 
@@ -103,20 +102,6 @@ def parse_snapshot(data: Any) -> Snapshot:
         return Snapshot.model_validate(data)
     except ValidationError as exc:
         raise ApiError(problems_from_validation(exc)) from None
-
-
-def read_document(path: str | Path) -> Any:
-    """Read a YAML or JSON file.
-
-    Raises:
-        ValueError: unreadable or malformed, naming the file.
-    """
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-        # libyaml (in PyYAML's wheels) reads a busy seed of several MiB quickly; timestamps stay text.
-        return json.loads(text) if str(path).endswith(".json") else load_yaml(text)
-    except (OSError, ValueError, yaml.YAMLError) as exc:
-        raise ValueError(f"{path}: {exc}") from None
 
 
 def save_file(store: Store, path: str | Path) -> None:

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 import yaml
 
 from contracts.models import format_timestamp, to_epoch_ms
-from contracts.yamltext import load_yaml
+from contracts.yamltext import read_document
 
 FAST_YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
@@ -49,11 +48,7 @@ def read_seed(path: str | Path) -> dict[str, Any]:
     Raises:
         ValueError: unreadable, malformed, or not a mapping; names the file.
     """
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-        data = json.loads(text) if str(path).endswith(".json") else load_yaml(text)
-    except (OSError, ValueError, yaml.YAMLError) as exc:
-        raise ValueError(f"{path}: {exc}") from None
+    data = read_document(path)
     if not isinstance(data, dict):
         raise ValueError(f"{path}: a seed is a mapping with accounts and conversations")
     return data
