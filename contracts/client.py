@@ -10,6 +10,7 @@ import json
 import shlex
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import httpx
@@ -45,9 +46,9 @@ class Exchange:
     raw: httpx.Response | None = field(default=None, repr=False, compare=False)
     """The response as httpx received it (for schema validation)."""
 
-    @property
+    @cached_property
     def json(self) -> Any:
-        """The response body decoded as JSON, or None when it is not JSON."""
+        """The response body decoded as JSON, or None when it is not JSON (decoded once, then kept)."""
         try:
             return json.loads(self.text)
         except ValueError:
@@ -58,6 +59,14 @@ class Exchange:
         """The envelope's `data`, or None."""
         body = self.json
         return body.get("data") if isinstance(body, dict) else None
+
+    @property
+    def pagination(self) -> dict[str, Any] | None:
+        """A list answer's `extra.pagination`, or None when it has none."""
+        body = self.json
+        extra = body.get("extra") if isinstance(body, dict) else None
+        pagination = extra.get("pagination") if isinstance(extra, dict) else None
+        return pagination if isinstance(pagination, dict) else None
 
     def _error_field(self, key: str) -> list[str]:
         body = self.json
@@ -235,13 +244,11 @@ class Client:
 
     def conversation(self, conversation_id: str, *, api_key: Any = _DEFAULT) -> Exchange:
         """`GET /_mock/conversations/<id>` (the detail, with hidden fields and the next timer)."""
-        key = self.api_key if api_key is _DEFAULT else api_key
-        return self.request("GET", f"/_mock/conversations/{conversation_id}", api_key=key, control=True)
+        return self.request("GET", f"/_mock/conversations/{conversation_id}", api_key=api_key, control=True)
 
     def messages(self, conversation_id: str, *, api_key: Any = _DEFAULT) -> Exchange:
         """`GET /_mock/conversations/<id>/messages` (the whole history, oldest first)."""
-        key = self.api_key if api_key is _DEFAULT else api_key
-        return self.request("GET", f"/_mock/conversations/{conversation_id}/messages", api_key=key, control=True)
+        return self.request("GET", f"/_mock/conversations/{conversation_id}/messages", api_key=api_key, control=True)
 
     def journal(self, **filters: Any) -> list[dict[str, Any]]:
         """The mock's request journal, oldest first."""

@@ -195,7 +195,7 @@ def machine_for(ctx: KitContext, log: list[list[str]]) -> type[RuleBasedStateMac
             if exchange.status != 200 or not isinstance(exchange.data, list):
                 raise _Mismatch(f"a valid list was refused: {exchange.response_line(200)}", Level.DOCUMENTED)
             ids, total = self.oracle.query(ctx.primary.api_key, params, filters)
-            pagination = (exchange.json.get("extra") or {}).get("pagination") or {}
+            pagination = exchange.pagination or {}
             expected_totals = {"totalItems": total, "totalPages": total_pages(total, page_size), "currentPage": page}
             got_totals = {k: pagination.get(k) for k in expected_totals}
             if got_totals != expected_totals:

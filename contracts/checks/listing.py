@@ -150,7 +150,7 @@ def list_defaults(ctx: KitContext) -> None:
     """Without parameters: page 1, 25 per page, newest first by created_at, with the pagination block."""
     exchange = ctx.list({})
     ctx.ok(exchange, "list")
-    pagination = (exchange.json.get("extra") or {}).get("pagination") if isinstance(exchange.json, dict) else None
+    pagination = exchange.pagination
     if not isinstance(pagination, dict):
         fail("the answer lacks extra.pagination", Level.DOCUMENTED)
     if pagination.get("currentPage") != 1 or pagination.get("pageSize") != 25:
@@ -171,7 +171,7 @@ def list_pagination(ctx: KitContext) -> None:
         for page in range(1, pages + 1):
             exchange = ctx.list({"pageSize": size, "page": page, "sortBy": "created_at", "sortDir": "asc"})
             data = ctx.ok(exchange, "list page")
-            pagination = (exchange.json.get("extra") or {}).get("pagination") or {}
+            pagination = exchange.pagination or {}
             expected = {"totalItems": total, "totalPages": pages, "currentPage": page}
             got = {k: pagination.get(k) for k in expected}
             if got != expected:

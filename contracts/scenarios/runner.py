@@ -221,13 +221,11 @@ def _saved_value(action: str, exchange: Exchange) -> dict[str, Any]:
     data = exchange.data
     if action == "list":
         items = data if isinstance(data, list) else []
-        body = exchange.json if isinstance(exchange.json, dict) else {}
-        pagination = (body.get("extra") or {}).get("pagination") if isinstance(body.get("extra"), dict) else None
         return {
             "status": exchange.status,
             "items": items,
             "ids": [item.get("id") for item in items if isinstance(item, dict)],
-            "pagination": pagination or {},
+            "pagination": exchange.pagination or {},
             "count": len(items),
         }
     return {"status": exchange.status, **(data if isinstance(data, dict) else {})}
@@ -265,7 +263,6 @@ def _compare(what: str, expected: Any, actual: Any) -> CheckResult:
 
 def _response_checks(expect: Expect, exchange: Exchange) -> list[CheckResult]:
     checks = []
-    body = exchange.json if isinstance(exchange.json, dict) else {}
     data = exchange.data
     if expect.status is not None:
         checks.append(_compare("status", expect.status, exchange.status))
@@ -282,8 +279,7 @@ def _response_checks(expect: Expect, exchange: Exchange) -> list[CheckResult]:
     if "data" in expect.model_fields_set:
         checks.append(_compare("data", expect.data, data))
     if expect.pagination is not None:
-        extra = body.get("extra") if isinstance(body.get("extra"), dict) else {}
-        checks.append(_compare("pagination", expect.pagination, extra.get("pagination")))
+        checks.append(_compare("pagination", expect.pagination, exchange.pagination))
     items = data if isinstance(data, list) else None
     if expect.count is not None:
         checks.append(_compare("count", expect.count, None if items is None else len(items)))
