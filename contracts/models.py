@@ -235,6 +235,15 @@ def to_epoch_ms(moment: datetime) -> int:
     return delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
 
 
+def timestamp_ms(text: str) -> int:
+    """Epoch milliseconds of an ISO 8601 timestamp (any offset).
+
+    Raises:
+        ValueError: not an ISO 8601 timestamp.
+    """
+    return to_epoch_ms(parse_timestamp(text))
+
+
 def to_epoch_us(moment: datetime) -> int:
     """Convert an aware datetime to epoch microseconds."""
     delta = moment - datetime(1970, 1, 1, tzinfo=UTC)

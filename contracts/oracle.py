@@ -18,8 +18,7 @@ from contracts.models import (
     FilterField,
     FilterOperator,
     format_timestamp,
-    parse_timestamp,
-    to_epoch_ms,
+    timestamp_ms,
 )
 
 TIMEOUT_SETTINGS = ("time_out", "timeout_message", "warning_time", "warning_message")
@@ -251,7 +250,7 @@ def matches(conversation: Conversation, spec: dict[str, Any]) -> bool:
     if kind is FieldKind.TIMESTAMP and operator in ("contains", "startsWith", "endsWith"):
         return _text_test(format_timestamp(actual), operator, value)
     if kind is FieldKind.TIMESTAMP:
-        value = to_epoch_ms(parse_timestamp(value))
+        value = timestamp_ms(value)
     elif kind is FieldKind.BOOLEAN and isinstance(value, str):
         value = value == "true"
     elif kind is FieldKind.INTEGER:

@@ -17,7 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, get_state_machine_test, i
 
 from contracts.checks import RUN_TAG, KitContext, Violation, check, first_of
 from contracts.client import Exchange
-from contracts.models import Level, SortField, format_timestamp, parse_timestamp, to_epoch_ms
+from contracts.models import Level, SortField, format_timestamp, timestamp_ms
 from contracts.oracle import Oracle, sort, total_pages
 
 COMPARED_FIELDS = (
@@ -77,13 +77,8 @@ def machine_for(ctx: KitContext, log: list[list[str]]) -> type[RuleBasedStateMac
             return exchange
 
         def _clock(self, seconds: float) -> None:
-            exchange = ctx.primary.client.request(
-                "POST", "/_mock/clock", json_body={"advance": seconds}, api_key=None, control=True
-            )
-            state = exchange.json or {}
-            if seconds >= 1:
-                self.steps.append(f"advance the clock {seconds:g}s")
-            self.now = to_epoch_ms(parse_timestamp(state["now"]))
+            self.now = ctx.move_clock(seconds)
+            self.steps.append(f"advance the clock {seconds:g}s")
 
         @initialize()
         def start(self) -> None:
@@ -245,7 +240,7 @@ def machine_for(ctx: KitContext, log: list[list[str]]) -> type[RuleBasedStateMac
             for name in fields:
                 want, got = expected[name], item.get(name)
                 if name in TIME_FIELDS and got is not None and want is not None:
-                    got = format_timestamp(to_epoch_ms(parse_timestamp(got)))
+                    got = format_timestamp(timestamp_ms(got))
                 if want != got:
                     level = Level.MOCK if name == "updated_at" and not expected["is_active"] else Level.INFERRED
                     raise _Mismatch(f"conversation {item['id']}: {name} is {got!r}, expected {want!r}", level)

@@ -16,8 +16,7 @@ from contracts.models import (
     JournalQuery,
     ResetCommand,
     format_timestamp,
-    parse_timestamp,
-    to_epoch_ms,
+    timestamp_ms,
 )
 from mock_server import __version__
 from mock_server.errors import ApiError, problems_from_validation
@@ -115,7 +114,7 @@ def read_clock() -> Any:
 def move_clock() -> Any:
     """Freeze, resume, set or advance the clock; timers due on the way fire in order."""
     command = validate(ClockCommand, read_object())
-    set_ms = to_epoch_ms(parse_timestamp(command.set)) if command.set is not None else None
+    set_ms = timestamp_ms(command.set) if command.set is not None else None
     fired = store().move_clock(freeze=command.freeze, set_ms=set_ms, advance=command.advance)
     return json_response(_clock_state(fired))
 

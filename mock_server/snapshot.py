@@ -20,8 +20,7 @@ from contracts.models import (
     StoredAccount,
     StoredConversation,
     format_timestamp,
-    parse_timestamp,
-    to_epoch_ms,
+    timestamp_ms,
 )
 from contracts.yamltext import read_document
 from mock_server.errors import ApiError, problems_from_validation
@@ -29,7 +28,7 @@ from mock_server.store import TIMEOUT_SETTINGS, Account, Conversation, Message, 
 
 
 def _ms(text: str | None) -> int | None:
-    return None if text is None else to_epoch_ms(parse_timestamp(text))
+    return None if text is None else timestamp_ms(text)
 
 
 def _iso(ms: int | None) -> str | None:

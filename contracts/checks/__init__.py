@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contracts.client import Client, Exchange
-from contracts.models import Level
+from contracts.models import Level, timestamp_ms
 
 LEVEL_ORDER = {Level.DOCUMENTED: 0, Level.INFERRED: 1, Level.MOCK: 2}
 RUN_TAG = "kit_run"
@@ -203,6 +203,21 @@ class KitContext:
             first = notes[0]
             more = f" (and {len(notes) - 1} more such differences)" if len(notes) > 1 else ""
             raise Violation(first.message + more, first.level, first.exchanges)
+
+    def move_clock(self, seconds: float) -> int:
+        """Advance the mock's clock (timers due on the way fire); return its new time in epoch ms.
+
+        Raises:
+            Violation: the mock refused to move its clock ([mock] level).
+        """
+        exchange = self.record(
+            self.primary.client.request(
+                "POST", "/_mock/clock", json_body={"advance": seconds}, api_key=None, control=True
+            )
+        )
+        if exchange.status != 200 or not isinstance(exchange.json, dict):
+            raise Violation(f"the mock refused to move its clock: {exchange.response_line(200)}", Level.MOCK)
+        return timestamp_ms(exchange.json["now"])
 
     def record(self, exchange: Exchange) -> Exchange:
         """Keep an exchange as evidence (for control API calls a check makes itself)."""

@@ -12,7 +12,7 @@ from typing import Any
 
 from contracts.checks import KitContext, check, fail
 from contracts.checks.create import coded, refused
-from contracts.models import ConversationItem, Level, SortField, parse_timestamp, to_epoch_ms
+from contracts.models import ConversationItem, Level, SortField, parse_timestamp, timestamp_ms
 from contracts.oracle import Conversation, Message, matches, sort
 
 ITEM_FIELDS = tuple(ConversationItem.model_fields)
@@ -93,9 +93,7 @@ def data_set(ctx: KitContext) -> tuple[list[dict[str, Any]], dict[str, dict[str,
 def _tick(ctx: KitContext) -> None:
     """On a mock with a clock, move it 1 s so that every create has its own instant."""
     if ctx.has_clock:
-        ctx.record(
-            ctx.primary.client.request("POST", "/_mock/clock", json_body={"advance": 1}, api_key=None, control=True)
-        )
+        ctx.move_clock(1)
 
 
 def as_conversations(items: list[dict[str, Any]], hidden: dict[str, dict[str, Any]]) -> list[Conversation]:
@@ -124,7 +122,7 @@ def as_conversations(items: list[dict[str, Any]], hidden: dict[str, dict[str, An
 
 
 def _ms(text: str | None) -> int | None:
-    return to_epoch_ms(parse_timestamp(text)) if text else None
+    return timestamp_ms(text) if text else None
 
 
 @check("list.item_fields", Level.DOCUMENTED, "behaviour", writes=False, group="list")

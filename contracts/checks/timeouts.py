@@ -11,7 +11,7 @@ from typing import Any
 
 from contracts.checks import KitContext, Skip, check, fail
 from contracts.checks.create import find
-from contracts.models import Level, format_timestamp, parse_timestamp, to_epoch_ms
+from contracts.models import Level, format_timestamp, timestamp_ms
 
 KIT_SMS_CONFIG = {
     "time_out": 900,
@@ -34,12 +34,7 @@ def _ready(ctx: KitContext) -> None:
 def wait(ctx: KitContext, seconds: float) -> None:
     """Let `seconds` pass on the target: move the mock's clock, or sleep (plus a margin for its scheduler)."""
     if ctx.has_clock:
-        exchange = ctx.primary.client.request(
-            "POST", "/_mock/clock", json_body={"advance": seconds}, api_key=None, control=True
-        )
-        ctx.record(exchange)
-        if exchange.status != 200:
-            fail(f"the mock refused to move its clock: {exchange.response_line(200)}", Level.MOCK)
+        ctx.move_clock(seconds)
     else:
         time.sleep(seconds + 1.5)
 
@@ -65,15 +60,11 @@ def agent_waits(ctx: KitContext) -> tuple[dict[str, Any], str, str]:
     return config["effective"], user, ctx.ok(ctx.create(body), "create")["conversation_id"]
 
 
-def _ms(text: str) -> int:
-    return to_epoch_ms(parse_timestamp(text))
-
-
 @check("timeouts.warning_then_timeout", Level.INFERRED, "behaviour")
 def timeouts_warning_then_timeout(ctx: KitContext) -> None:
     """The warning is appended at warning_time and keeps the conversation; at time_out it ends at the due instant."""
     effective, user, conversation = agent_waits(ctx)
-    started = _ms(find(ctx, conversation, user_number=user)["last_message_at"])
+    started = timestamp_ms(find(ctx, conversation, user_number=user)["last_message_at"])
     if ctx.has_clock:
         wait(ctx, effective["warning_time"] - 1)
         if find(ctx, conversation, user_number=user)["message_count"] != 1:

@@ -12,7 +12,7 @@ import contextlib
 import json
 from typing import Any
 
-from contracts.models import Scenario, format_duration, parse_timestamp, to_epoch_ms
+from contracts.models import Scenario, format_duration, timestamp_ms
 
 API_PATHS = {"/v1/sms/create": "create", "/v1/sms/conversations": "list"}
 WRONG_KEY = "sk-recorded-unknown-key"
@@ -45,7 +45,7 @@ def scenario_from_journal(
     steps: list[dict[str, Any]] = []
     previous_ms: int | None = None
     for entry in calls:
-        moment = to_epoch_ms(parse_timestamp(entry["time"]))
+        moment = timestamp_ms(entry["time"])
         if keep_time and previous_ms is not None and moment - previous_ms >= 1000:
             steps.append({"advance": format_duration((moment - previous_ms) // 1000)})
         previous_ms = moment

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from contracts.client import Client, ControlError, Exchange, TargetUnreachable
-from contracts.models import Expect, ScenarioStep, format_duration, format_timestamp, parse_timestamp, to_epoch_ms
+from contracts.models import Expect, ScenarioStep, format_duration, format_timestamp, timestamp_ms
 from contracts.scenarios.loader import ScenarioFile
 from contracts.scenarios.matching import diff, mismatches
 from contracts.scenarios.templates import TemplateError, render
@@ -317,8 +317,7 @@ def _normal_times(value: Any) -> Any:
         return [_normal_times(v) for v in value]
     if isinstance(value, str) and len(value) >= 20 and value[4:5] == "-" and value[10:11] == "T":
         try:
-            moment = parse_timestamp(value)
+            return format_timestamp(timestamp_ms(value))
         except ValueError:
             return value
-        return format_timestamp(to_epoch_ms(moment))
     return value
