@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from contracts.checks import BudgetExhausted, KitContext, Violation, check, first_of
+from contracts.checks import KitContext, Violation, check, first_of
 from contracts.client import CREATE_PATH, LIST_PATH, Exchange
 from contracts.models import E164_PATTERN, Level
 from contracts.openapi import build_document
@@ -81,16 +81,13 @@ def _send(ctx: KitContext, case: Any, method: str, mode: GenerationMode) -> Exch
     api_key: Any = (case.headers or {}).get("authorization") if header_negative else ctx.primary.api_key
     client = ctx.primary.client
     if method == "GET":
-        query = {k: v for k, v in (case.query or {}).items()}
-        exchange = client.request("GET", LIST_PATH, api_key=api_key, params=query, headers=headers)
+        exchange = client.request("GET", LIST_PATH, api_key=api_key, params=dict(case.query or {}), headers=headers)
         return ctx.record(exchange)
     body = case.body
     if mode is GenerationMode.POSITIVE and isinstance(body, dict):
         extra = body.get("request_data") if isinstance(body.get("request_data"), dict) else {}
         body = {**body, "request_data": {**extra, **ctx.tag()}}
-    ctx.writing()
-    if ctx.max_creates is not None and ctx.creates >= ctx.max_creates:
-        raise BudgetExhausted(f"--max-creates {ctx.max_creates} reached")
+    ctx.may_create()
     if isinstance(body, bytes | str):
         exchange = client.request("POST", CREATE_PATH, api_key=api_key, content=body, headers=headers)
     else:

@@ -88,7 +88,7 @@ def machine_for(ctx: KitContext, log: list[list[str]]) -> type[RuleBasedStateMac
         def scope(self) -> dict[str, Any]:
             return {"field": "variables", "operator": "contains", "value": {RUN_TAG: self.case}}
 
-        @precondition(lambda self: ctx.max_creates is None or ctx.creates < ctx.max_creates)
+        @precondition(lambda self: ctx.budget_left)
         @rule(
             user=st.integers(0, 2),
             sender=st.sampled_from(["USER", "AGENT"]),

@@ -149,9 +149,7 @@ class KitContext:
             Skip: read-only mode.
             BudgetExhausted: the create budget is spent.
         """
-        self.writing()
-        if self.max_creates is not None and self.creates >= self.max_creates:
-            raise BudgetExhausted(f"--max-creates {self.max_creates} reached")
+        self.may_create()
         account = account or self.primary
         if tag and isinstance(body, dict):
             body = {**body, "request_data": {**self.tag(), **(body.get("request_data") or {})}}
@@ -160,6 +158,22 @@ class KitContext:
         self.evidence.append(exchange)
         self.count_create(exchange)
         return exchange
+
+    @property
+    def budget_left(self) -> bool:
+        """Whether `--max-creates` still allows an accepted create."""
+        return self.max_creates is None or self.creates < self.max_creates
+
+    def may_create(self) -> None:
+        """Refuse a create in read-only mode or once `--max-creates` accepted creates were made.
+
+        Raises:
+            Skip: read-only mode.
+            BudgetExhausted: the create budget is spent.
+        """
+        self.writing()
+        if not self.budget_left:
+            raise BudgetExhausted(f"--max-creates {self.max_creates} reached")
 
     def count_create(self, exchange: Exchange) -> None:
         """Count a create the target accepted (a refused one stored nothing)."""
