@@ -96,6 +96,15 @@ class Exchange:
         text = " ".join(self.text.split())
         return f"{self.status} " + (text[:limit] + "…" if len(text) > limit else text)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The exchange as JSON reports write it: request line, status, response body, curl command."""
+        return {
+            "request": self.request_line(),
+            "status": self.status,
+            "response": self.json if self.json is not None else self.text,
+            "curl": self.curl(),
+        }
+
     def curl(self) -> str:
         """A curl command that sends this request again (the API key replaced by `$BLAND_API_KEY`)."""
         parts = ["curl", "-sS", "-X", self.method, shlex.quote(self.url)]

@@ -84,15 +84,7 @@ def to_json(report: KitReport) -> dict[str, Any]:
                 "message": o.message,
                 "violation_level": o.violation_level.value if o.violation_level else None,
                 "seconds": round(o.seconds, 3),
-                "evidence": [
-                    {
-                        "request": e.request_line(),
-                        "status": e.status,
-                        "response": e.json if e.json is not None else e.text,
-                        "curl": e.curl(),
-                    }
-                    for e in o.exchanges
-                ],
+                "evidence": [e.to_dict() for e in o.exchanges],
             }
             for o in report.outcomes
         ],

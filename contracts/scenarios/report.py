@@ -114,15 +114,7 @@ def _step_json(step: StepResult) -> dict[str, Any]:
         "outcome": step.outcome.value,
         "reason": step.reason,
         "note": step.note,
-        "exchanges": [
-            {
-                "request": e.request_line(),
-                "curl": e.curl(),
-                "status": e.status,
-                "response": e.json if e.json is not None else e.text,
-            }
-            for e in step.exchanges
-        ],
+        "exchanges": [e.to_dict() for e in step.exchanges],
         "checks": [{"what": c.what, "passed": c.passed, "detail": c.detail, "diff": c.diff} for c in step.checks],
     }
 
