@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import shlex
-import time
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -40,9 +39,7 @@ class Exchange:
     headers: dict[str, str]
     body: bytes | None
     status: int
-    response_headers: dict[str, str] = field(default_factory=dict)
     text: str = ""
-    elapsed_ms: float = 0.0
     raw: httpx.Response | None = field(default=None, repr=False, compare=False)
     """The response as httpx received it (for schema validation)."""
 
@@ -129,12 +126,11 @@ class Client:
         *,
         control_token: str | None = None,
         timeout: float = 10.0,
-        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.control_token = control_token
-        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout)
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -178,7 +174,6 @@ class Client:
         elif content is not None:
             body = content.encode("utf-8") if isinstance(content, str) else content
             headers["content-type"] = "application/json"
-        started = time.perf_counter()
         try:
             response = self._http.request(method, path, params=params, content=body, headers=headers)
         except httpx.TimeoutException:
@@ -191,9 +186,7 @@ class Client:
             headers=headers,
             body=body,
             status=response.status_code,
-            response_headers=dict(response.headers),
             text=response.text,
-            elapsed_ms=(time.perf_counter() - started) * 1000,
             raw=response,
         )
 

@@ -136,17 +136,14 @@ def serve(
             "pass --control-token TOKEN (or --no-control).",
             err=True,
         )
-    if server_name == "waitress":
-        try:
+    try:
+        if server_name == "waitress":
             server = make_server(app, host, port, threads or 8)
-        except OSError as exc:
-            raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-        port = server.effective_port
-    else:
-        try:
-            port = free_port(host, port)
-        except OSError as exc:
-            raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+            port = server.effective_port
+        else:
+            port = free_port(host, port)  # granian's SO_REUSEPORT would share a taken port silently
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     shown_host = f"[{host}]" if ":" in host else host
     url = f"http://{shown_host}:{port}"
     first = config.accounts[0]
