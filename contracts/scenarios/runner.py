@@ -18,6 +18,7 @@ from contracts.client import Client, ControlError, Exchange, TargetUnreachable
 from contracts.models import Expect, ScenarioStep, format_duration, format_timestamp, timestamp_ms
 from contracts.scenarios.loader import ScenarioFile
 from contracts.scenarios.matching import diff, mismatches
+from contracts.scenarios.seeds import read_seed
 from contracts.scenarios.templates import TemplateError, render
 
 
@@ -119,8 +120,6 @@ def run_scenario(loaded: ScenarioFile, target: Target) -> ScenarioResult:
 
 
 def _set_up(loaded: ScenarioFile, target: Target) -> None:
-    from contracts.scenarios.seeds import read_seed
-
     setup = loaded.scenario.setup
     if not target.control:
         return

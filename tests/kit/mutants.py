@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -29,7 +29,6 @@ class Mutant:
     on_request: Callable[[Call], Call] | None = None
     on_response: Callable[[Call, int, Any], tuple[int, Any]] | None = None
     answer: Callable[[Call, Callable[[Call], tuple[int, Any]]], tuple[int, Any] | None] | None = None
-    memory: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.app = create_app()
