@@ -1,7 +1,10 @@
 """WSGI middleware in front of the mock: journals every API request and applies the fault rules.
 
 Requests under `/_mock` (control API, inspector) pass straight through: they are neither journalled nor
-faulted [mock], so a test's own set-up and the inspector's polling never fill the journal.
+faulted [mock], so a test's own set-up never fills the journal. Neither are the `/v1` reads the inspector
+makes to refresh its page: it marks them with the `x-mock-inspector` header (any value) [mock], so the
+journal, `record` and `assert_request_made` see only what clients sent, and a `times: 1` fault is never
+spent on the inspector.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ from mock_server.web import key_from_header
 
 IN_PROCESS = "bland_sms_mock.in_process"
 """WSGI environ key set by the in-process transports: a dropped connection raises `ConnectionDropped`."""
+
+INSPECTOR_HEADER = "HTTP_X_MOCK_INSPECTOR"
+"""WSGI environ key of the `x-mock-inspector` header the inspector sends on its own refreshes."""
 
 StartResponse = Callable[..., Any]
 
@@ -66,7 +72,7 @@ class Traffic:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """Serve one request: fault rules first, then the app, then the journal entry."""
         path = environ.get("PATH_INFO", "") or "/"
-        if path.startswith("/_mock"):
+        if path.startswith("/_mock") or INSPECTOR_HEADER in environ:
             return self.app(environ, start_response)
         started = time.perf_counter()
         method = environ.get("REQUEST_METHOD", "GET").upper()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, render_template
+from flask import Blueprint, Flask, render_template, request
 
+from contracts.models import format_timestamp
 from mock_server import __version__
 from mock_server.web import json_response, store
 
@@ -31,6 +32,24 @@ def state_version() -> Any:
             "frozen": current.clock.frozen,
         }
     )
+
+
+@ui.get("/timed-out")
+def timed_out() -> Any:
+    """Which of `?ids=a,b,c` ended by timing out, and when: the list answer does not say, the page does.
+
+    Unknown ids and conversations still active or archived otherwise are left out.
+    """
+    current = store()
+    ids = [i for i in request.args.get("ids", "").split(",") if i][:1000]
+    found: dict[str, str] = {}
+    with current.lock:
+        for conversation_id in ids:
+            owner = current.owner_of(conversation_id)
+            conversation = owner.conversations.get(conversation_id) if owner else None
+            if conversation is not None and conversation.timed_out_at is not None:
+                found[conversation_id] = format_timestamp(conversation.timed_out_at)
+    return json_response({"timed_out": found})
 
 
 def init_app(app: Flask, capabilities: list[str]) -> None:

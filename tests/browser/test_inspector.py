@@ -59,7 +59,8 @@ def test_create_through_the_form_then_watch_it_time_out(page, server) -> None:
     page.fill("#advance-by", "5m")
     page.click("#advance-form button")
     page.wait_for_selector("#thread-messages li.timeout")
-    page.wait_for_selector("#list-body tr.archived")
+    page.wait_for_selector("#list-body tr.timed-out")
+    assert "timed out" in page.text_content("#list-body tr.timed-out td.state")
     assert "timed out" in page.text_content("#thread-meta")
     assert page.text_content("#thread-timer") == "No timer pending."
     assert "We haven't heard back" in page.locator("#thread-messages li.timeout").text_content()
@@ -156,6 +157,45 @@ def test_asks_for_the_control_token_once_and_then_shows_the_thread(browser) -> N
         page.wait_for_selector("#thread-messages li:has-text('behind a token')")
         context.close()
     assert len(prompts) == 1 and "control token" in prompts[0]
+
+
+def test_a_mistyped_control_token_can_be_typed_again(browser) -> None:
+    from mock_server.app import create_app
+    from mock_server.serving import BackgroundServer
+
+    with BackgroundServer(create_app(control_token="T0k3n")) as running:
+        context = browser.new_context()
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        answers = iter(["typo", "T0k3n"])
+        prompts: list[str] = []
+
+        def answer(dialog) -> None:
+            prompts.append(dialog.message)
+            dialog.accept(next(answers, "T0k3n"))
+
+        page.on("dialog", answer)
+        page.goto(f"{running.url}/_mock/ui/")
+        page.wait_for_selector("#journal-panel", state="visible")
+        page.wait_for_selector("#faults-panel", state="visible")
+        page.wait_for_selector("#account option", state="attached")
+        context.close()
+    assert len(prompts) == 2 and "refused" in prompts[1]
+
+
+def test_the_inspectors_own_refreshes_stay_out_of_the_journal(page, server) -> None:
+    for n in range(3):
+        body = {"user_number": f"+1555000444{n}", "agent_number": "+15552223333", "message": f"create {n}"}
+        assert httpx.post(f"{server.url}/v1/sms/create", json=body, headers=KEY).status_code == 200
+        page.wait_for_selector(f"#list-body tr:has-text('+1555000444{n}')")
+    page.click("#list-body tr >> nth=0")
+    page.wait_for_selector("#thread-messages li")
+    page.click("text=+1 min")
+    page.wait_for_selector("#fired:has-text('Nothing fired')")
+    page.wait_for_selector("#journal-body tr >> nth=2")
+    journal = httpx.get(f"{server.url}/_mock/requests").json()["requests"]
+    assert [(r["method"], r["path"]) for r in journal] == [("POST", "/v1/sms/create")] * 3
+    assert page.locator("#journal-body tr").count() == 3
 
 
 def test_journal_shows_requests_and_faults_are_added_applied_and_cleared(page, server) -> None:

@@ -20,8 +20,10 @@ function el(tag, text, className) {
 // A server started with a control token answers 401 on /_mock/*: ask once, keep it for this tab.
 function controlToken() { return sessionStorage.getItem("bland-sms-mock-token"); }
 
-async function api(method, path, { body, key } = {}, retried = false) {
-  const headers = {};
+// Every call but a create sent from the form is the page refreshing itself: `x-mock-inspector` keeps it out
+// of the request journal and the fault rules, so they hold only what clients (and this form) sent.
+async function api(method, path, { body, key, client = false } = {}, retried = false) {
+  const headers = client ? {} : { "x-mock-inspector": "refresh" };
   const control = path.startsWith("/_mock/");
   // With a control token the control API finds a conversation by its id alone, so the token takes the header.
   if (control && controlToken()) headers.authorization = `Bearer ${controlToken()}`;
@@ -31,12 +33,16 @@ async function api(method, path, { body, key } = {}, retried = false) {
   let json = null;
   try { json = await response.json(); } catch (_) { json = null; }
   const needsToken = json?.errors?.[0]?.error === "CONTROL_TOKEN_REQUIRED";
-  if (response.status === 401 && control && needsToken && !retried) {
-    const token = window.prompt("This mock needs its control token (sent as authorization: Bearer …):");
+  if (response.status === 401 && control && needsToken) {
+    // Ask again as long as the token is refused; Cancel gives up on this call (the next one asks again).
+    const token = window.prompt(retried || controlToken()
+      ? "The mock refused that control token; type it again (sent as authorization: Bearer …):"
+      : "This mock needs its control token (sent as authorization: Bearer …):");
     if (token) {
       sessionStorage.setItem("bland-sms-mock-token", token.trim());
-      return api(method, path, { body, key }, true);
+      return api(method, path, { body, key, client }, true);
     }
+    sessionStorage.removeItem("bland-sms-mock-token");
   }
   return { status: response.status, json };
 }
@@ -67,7 +73,8 @@ function mockNow() {
 // ------------------------------------------------------------------------------------------- accounts
 
 async function loadAccounts() {
-  const { json } = await api("GET", "/_mock/accounts");
+  const { status, json } = await api("GET", "/_mock/accounts");
+  if (status !== 200) return;
   state.accounts = json.accounts;
   const select = $("account");
   select.replaceChildren(...state.accounts.map((account) => {
@@ -157,16 +164,22 @@ async function loadList() {
   $("page-info").textContent = totalPages ? `Page ${currentPage} of ${totalPages}` : "No pages";
   $("prev-page").disabled = currentPage <= 1;
   $("next-page").disabled = currentPage >= totalPages;
-  $("list-body").replaceChildren(...json.data.map(renderRow));
+  // The list answer does not say why a conversation ended; ask which of the ended ones timed out.
+  const ended = json.data.filter((item) => !item.is_active).map((item) => item.id);
+  const timedOut = ended.length
+    ? (await api("GET", `/_mock/ui/timed-out?ids=${ended.map(encodeURIComponent).join(",")}`)).json?.timed_out || {}
+    : {};
+  $("list-body").replaceChildren(...json.data.map((item) => renderRow(item, item.id in timedOut)));
 }
 
-function renderRow(item) {
-  const row = el("tr", null, item.is_active ? "active" : "archived");
+function renderRow(item, timedOut = false) {
+  const label = item.is_active ? "● active" : (timedOut ? "◌ timed out" : "○ archived");
+  const row = el("tr", null, item.is_active ? "active" : (timedOut ? "archived timed-out" : "archived"));
   row.tabIndex = 0;
   row.dataset.id = item.id;
   if (item.id === state.selected) row.setAttribute("aria-selected", "true");
   row.append(
-    el("td", item.is_active ? "● active" : "○ archived", "state"),
+    el("td", label, "state"),
     el("td", item.user_number), el("td", item.agent_number, "wide-only"), el("td", item.message_count),
     el("td", item.last_message, "last"), el("td", shortTime(item.updated_at), "when wide-only"),
   );
@@ -262,7 +275,7 @@ async function sendCreate(event) {
   event.preventDefault();
   const body = createBody(event.target);
   $("create-request").textContent = `POST /v1/sms/create\nauthorization: ${state.key}\n\n${JSON.stringify(body, null, 2)}`;
-  const { status, json } = await api("POST", "/v1/sms/create", { body, key: state.key });
+  const { status, json } = await api("POST", "/v1/sms/create", { body, key: state.key, client: true });
   $("create-response").textContent = `HTTP ${status}\n\n${JSON.stringify(json, null, 2)}`;
   if (status === 200) {
     state.selected = json.data.conversation_id;
@@ -277,7 +290,7 @@ async function loadJournal() {
   if (!state.capabilities.includes("requests")) return;
   const { status, json } = await api("GET", "/_mock/requests?limit=50");
   if (status !== 200) return;
-  const rows = (json.requests || []).filter((r) => !r.path.startsWith("/_mock/ui")).slice(-50).reverse();
+  const rows = (json.requests || []).slice(-50).reverse();
   $("journal-body").replaceChildren(...rows.map((r) => {
     const row = el("tr");
     row.append(el("td", shortTime(r.time)), el("td", r.method), el("td", r.path),
@@ -322,6 +335,7 @@ async function addFault(event) {
 async function poll(force = false) {
   const { status, json } = await api("GET", "/_mock/ui/version");
   if (status !== 200) return;
+  if (!state.capabilities.length) { await loadCapabilities(); await loadAccounts(); force = true; }
   state.clock = { now: json.now, frozen: json.frozen, readAt: Date.now() };
   renderClock();
   const work = [];
@@ -332,11 +346,16 @@ async function poll(force = false) {
   await Promise.all(work);
 }
 
-async function start() {
+// Until a call succeeds (a refused control token) there are no capabilities; poll() asks again.
+async function loadCapabilities() {
   const health = await api("GET", "/_mock/health");
-  state.capabilities = health.json?.capabilities || [];
+  state.capabilities = health.status === 200 ? health.json?.capabilities || [] : [];
   $("journal-panel").hidden = !state.capabilities.includes("requests");
   $("faults-panel").hidden = !state.capabilities.includes("faults");
+}
+
+async function start() {
+  await loadCapabilities();
   await loadAccounts();
   $("account").addEventListener("change", (event) => {
     state.key = event.target.value;
