@@ -1,16 +1,20 @@
-"""Route `requests` and `httpx` calls for the Bland API into an in-memory mock, with no socket.
+"""Route `requests`, `httpx` and `urllib.request` calls for the Bland API into an in-memory mock, no socket.
 
-Both libraries choose a transport per URL through a public hook: `requests.Session.get_adapter` returns
-the adapter for a URL, and httpx's `HTTPTransport.handle_request` (and its async twin) carries each
-request. While an `intercept` is active, those hooks hand requests for the intercepted hosts to the
-mock's WSGI app (a requests adapter built on werkzeug's WSGI runner; httpx's own `WSGITransport`), and
-every other host either passes through untouched or, with `block_other_hosts=True`, fails at once.
+Each library chooses a transport per URL through a hook: `requests.Session.get_adapter` returns the
+adapter for a URL, httpx's `HTTPTransport.handle_request` (and its async twin) carries each request, and
+urllib's HTTP and HTTPS handlers both open connections in `AbstractHTTPHandler.do_open`. While an
+`intercept` is active, those hooks hand requests for the intercepted origins (always `https://api.bland.ai`,
+plus any `base_urls`) to the mock's WSGI app, and every other host either passes through untouched or,
+with `block_other_hosts=True`, fails at once. Clients that use none of these hooks (`http.client` directly,
+aiohttp, raw sockets, other processes) are not covered.
 """
 
 from __future__ import annotations
 
 import functools
+import http.client
 import inspect
+import io
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
@@ -20,6 +24,7 @@ from mock_server.handle import BlandMock
 from mock_server.traffic import IN_PROCESS, ConnectionDropped
 
 DEFAULT_BASE_URLS = ("https://api.bland.ai",)
+"""Always intercepted: `base_urls` add origins to these, so the real API is never reached by accident."""
 Function = TypeVar("Function", bound=Callable[..., Any])
 
 
@@ -61,6 +66,33 @@ def _in_process_app(mock: BlandMock) -> Callable[..., Any]:
     return app
 
 
+def _call_mock(
+    mock: BlandMock, method: str, url: str, headers: Iterable[tuple[str, str]], body: Any
+) -> tuple[str, list[tuple[str, str]], bytes]:
+    """One request answered by the mock's WSGI app: status line, headers, body.
+
+    Raises:
+        ConnectionDropped: a drop fault hit the request.
+    """
+    from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+    parts = urlsplit(url)
+    if isinstance(body, str):
+        body = body.encode()
+    elif body is not None and not isinstance(body, bytes):
+        body = body.read() if hasattr(body, "read") else b"".join(body)  # a file-like or iterable body
+    environ = EnvironBuilder(
+        path=parts.path or "/",
+        base_url=f"{parts.scheme}://{parts.netloc}",
+        query_string=parts.query,
+        method=method,
+        headers=list(headers),
+        data=body or b"",
+    ).get_environ()
+    app_iter, status, response_headers = run_wsgi_app(_in_process_app(mock), environ, buffered=True)
+    return status, list(response_headers.items()), b"".join(app_iter)
+
+
 # ------------------------------------------------------------------------------------------- requests
 
 
@@ -69,33 +101,22 @@ def _requests_adapter(mock: BlandMock) -> Any:
     from requests.adapters import BaseAdapter
     from requests.structures import CaseInsensitiveDict
     from requests.utils import get_encoding_from_headers
-    from werkzeug.test import EnvironBuilder, run_wsgi_app
 
     class WSGIAdapter(BaseAdapter):
         """Sends a prepared request to the mock's WSGI app and builds the `requests.Response`."""
 
         def send(self, request: requests.PreparedRequest, **_kwargs: Any) -> requests.Response:
-            parts = urlsplit(request.url or "")
-            body = request.body.encode() if isinstance(request.body, str) else request.body
-            if body is not None and not isinstance(body, bytes):
-                body = b"".join(body)  # a generator or file-like body
-            environ = EnvironBuilder(
-                path=parts.path or "/",
-                base_url=f"{parts.scheme}://{parts.netloc}",
-                query_string=parts.query,
-                method=request.method,
-                headers=list(request.headers.items()),
-                data=body or b"",
-            ).get_environ()
             try:
-                app_iter, status, headers = run_wsgi_app(_in_process_app(mock), environ, buffered=True)
+                status, headers, content = _call_mock(
+                    mock, request.method or "GET", request.url or "", request.headers.items(), request.body
+                )
             except ConnectionDropped as exc:
                 raise requests.ConnectionError(str(exc), request=request) from None
             response = requests.Response()
             response.status_code = int(status.split(" ", 1)[0])
             response.reason = status.split(" ", 1)[1] if " " in status else ""
-            response.headers = CaseInsensitiveDict(headers.items())
-            response._content = b"".join(app_iter)
+            response.headers = CaseInsensitiveDict(headers)
+            response._content = content
             response.encoding = get_encoding_from_headers(response.headers)
             response.url = request.url or ""
             response.request = request
@@ -178,7 +199,62 @@ def _install_httpx() -> None:
     httpx.AsyncHTTPTransport.handle_async_request = handle_async_request  # type: ignore[method-assign]
 
 
+# --------------------------------------------------------------------------------------------- urllib
+
+
+class _BytesSocket:
+    """Just enough of a socket for `http.client.HTTPResponse` to parse an answer held in memory."""
+
+    def __init__(self, data: bytes) -> None:
+        self._file = io.BytesIO(data)
+
+    def makefile(self, *_args: Any, **_kwargs: Any) -> io.BytesIO:
+        return self._file
+
+
+def _urllib_response(route: intercept, request: Any) -> http.client.HTTPResponse:
+    """Answer a `urllib.request.Request` from the mock, as the `HTTPResponse` urllib's handlers return."""
+    import urllib.error
+
+    headers = {**request.unredirected_hdrs, **request.headers}
+    try:
+        status, response_headers, content = _call_mock(
+            route.mock, request.get_method(), request.full_url, headers.items(), request.data
+        )
+    except ConnectionDropped as exc:
+        raise urllib.error.URLError(exc) from None
+    head = [f"HTTP/1.1 {status}", *(f"{name}: {value}" for name, value in response_headers)]
+    raw = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + content
+    in_memory: Any = _BytesSocket(raw)
+    response = http.client.HTTPResponse(in_memory, method=request.get_method(), url=request.full_url)
+    response.begin()
+    response.msg = response.reason  # type: ignore[assignment]  # what do_open does, for addinfourl compatibility
+    return response
+
+
+def _install_urllib() -> None:
+    import urllib.error
+    import urllib.request
+
+    original = urllib.request.AbstractHTTPHandler.do_open
+    ROUTES.originals["urllib"] = original
+
+    def do_open(handler: urllib.request.AbstractHTTPHandler, http_class: Any, request: Any, **kwargs: Any) -> Any:
+        route, blocking = ROUTES.target(request.full_url)
+        if route is not None:
+            return _urllib_response(route, request)
+        if blocking:
+            raise urllib.error.URLError(BlockedHostError(f"bland_sms_mock.intercept blocks {request.full_url}"))
+        return original(handler, http_class, request, **kwargs)
+
+    urllib.request.AbstractHTTPHandler.do_open = do_open  # type: ignore[method-assign]
+
+
 def _uninstall() -> None:
+    if "urllib" in ROUTES.originals:
+        import urllib.request
+
+        urllib.request.AbstractHTTPHandler.do_open = ROUTES.originals.pop("urllib")  # type: ignore[method-assign]
     if "requests" in ROUTES.originals:
         import requests
 
@@ -195,23 +271,24 @@ def _uninstall() -> None:
 
 
 class intercept:  # lower case: used like a function, `with intercept():` and `@intercept()`
-    """Send `requests`/`httpx` calls for the Bland API to an in-memory mock while active.
+    """Send `requests`/`httpx`/`urllib.request` calls for the Bland API to an in-memory mock while active.
 
     Use it as a context manager (`with intercept() as mock:`) or a decorator (`@intercept()`; the
     decorated function may take a `bland_mock` keyword to receive the mock). `mock` defaults to a fresh
-    `BlandMock()`; `base_urls` are the origins routed to it; `block_other_hosts=True` makes every other
-    request fail with a connection error instead of passing through. Intercepts nest; the innermost wins.
+    `BlandMock()`; `https://api.bland.ai` is always routed to it, and `base_urls` add more origins;
+    `block_other_hosts=True` makes every other request of those clients fail with a connection error
+    instead of passing through. Intercepts nest; the innermost wins.
     """
 
     def __init__(
         self,
         mock: BlandMock | None = None,
         *,
-        base_urls: Iterable[str] = DEFAULT_BASE_URLS,
+        base_urls: Iterable[str] = (),
         block_other_hosts: bool = False,
     ) -> None:
         self.mock = mock
-        self.origins = {_origin(url) for url in base_urls}
+        self.origins = {_origin(url) for url in (*DEFAULT_BASE_URLS, *base_urls)}
         self.block_other_hosts = block_other_hosts
         self._adapter: Any = None
         self._transport: Any = None
@@ -223,6 +300,7 @@ class intercept:  # lower case: used like a function, `with intercept():` and `@
             if not ROUTES.active:
                 _install_requests()
                 _install_httpx()
+                _install_urllib()
             ROUTES.active.insert(0, self)
         return self.mock
 

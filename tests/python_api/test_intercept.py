@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import json
 import socket
+import urllib.error
+import urllib.request
 
 import httpx
 import pytest
@@ -88,14 +91,58 @@ def test_other_hosts_pass_through_or_are_blocked() -> None:
                 requests.get(f"{elsewhere.url}/_mock/health")
 
 
+def test_base_urls_add_to_the_bland_api_and_never_let_it_through(no_sockets) -> None:
+    with intercept(base_urls=["https://staging.example.com"]) as mock:
+        headers = {"authorization": mock.api_key}
+        assert requests.post(f"{API}/create", json=_body(mock, "real"), headers=headers).status_code == 200
+        assert httpx.get(f"{API}/conversations", headers=headers).status_code == 200
+        staging = "https://staging.example.com/v1/sms/create"
+        assert requests.post(staging, json=_body(mock, "staging"), headers=headers).status_code == 200
+    assert [r["headers"]["host"] for r in mock.requests("POST")] == ["api.bland.ai", "staging.example.com"]
+
+
+def _urlopen(url: str, body: dict | None = None, headers: dict | None = None) -> tuple[int, dict]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, headers={"content-type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_urllib_calls_reach_the_mock_and_its_faults(no_sockets) -> None:
+    with intercept() as mock:
+        status, created = _urlopen(f"{API}/create", _body(mock, "via urllib"), {"authorization": mock.api_key})
+        assert status == 200 and created["data"]["conversation_id"]
+        assert _urlopen(f"{API}/conversations")[0] == 401
+        mock.faults.add(drop=True, times=1)
+        with pytest.raises(urllib.error.URLError, match="dropped"):
+            _urlopen(f"{API}/conversations", headers={"authorization": mock.api_key})
+        mock.assert_request_made("POST", "/v1/sms/create", body={"message": "via urllib"}, count=1)
+
+
+def test_block_other_hosts_stops_urllib_too() -> None:
+    with BackgroundServer(BlandMock().app) as elsewhere:
+        with intercept():
+            assert _urlopen(f"{elsewhere.url}/_mock/health")[0] == 200
+        with intercept(block_other_hosts=True), pytest.raises(urllib.error.URLError, match="blocks"):
+            _urlopen(f"{elsewhere.url}/_mock/health")
+
+
 def test_hooks_are_restored_and_intercepts_nest() -> None:
-    original = requests.Session.get_adapter, httpx.HTTPTransport.handle_request
+    original = (
+        requests.Session.get_adapter,
+        httpx.HTTPTransport.handle_request,
+        urllib.request.AbstractHTTPHandler.do_open,
+    )
     outer_mock, inner_mock = BlandMock(), BlandMock()
     with intercept(outer_mock):
         with intercept(inner_mock, base_urls=["https://api.bland.ai"]):
             requests.post(f"{API}/create", json=_body(inner_mock), headers={"authorization": inner_mock.api_key})
         requests.get(f"{API}/conversations", headers={"authorization": outer_mock.api_key})
-    assert (requests.Session.get_adapter, httpx.HTTPTransport.handle_request) == original
+    restored = requests.Session.get_adapter, httpx.HTTPTransport.handle_request
+    assert (*restored, urllib.request.AbstractHTTPHandler.do_open) == original
     assert [r["method"] for r in inner_mock.requests()] == ["POST"]
     assert [r["method"] for r in outer_mock.requests()] == ["GET"]
 
