@@ -57,9 +57,14 @@ def _read_body(environ: dict[str, Any]) -> bytes | None:
     return raw
 
 
-def _broken_body() -> Iterator[bytes]:
-    raise ConnectionAbortedError("bland-sms-mock: connection dropped by a fault rule")
-    yield b""  # pragma: no cover - makes this a generator
+DROP_STATUS = "503 Service Unavailable"
+DROP_LENGTH = "1024"
+"""What a server that always writes headers (granian) sends for a drop: this status and length, no body."""
+
+
+def _no_body() -> Iterator[bytes]:
+    """A body that ends at once, short of its declared length: the server closes the connection, logs nothing."""
+    yield from ()
 
 
 class Traffic:
@@ -115,15 +120,19 @@ class Traffic:
 
     @staticmethod
     def _drop(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        """Lose the connection: no answer under waitress; headers then a cut body elsewhere."""
+        """Lose the connection: no answer at all under waitress; elsewhere (granian) headers, then a close.
+
+        Granian writes the status line and headers before it reads a body, so there the client gets
+        `503` with `content-length: 1024` and then the connection closes with no body byte.
+        """
         if environ.get(IN_PROCESS):
             raise ConnectionDropped("bland-sms-mock: connection dropped by a fault rule")
         if "waitress.client_disconnected" in environ:
             from waitress.channel import ClientDisconnected
 
             raise ClientDisconnected("bland-sms-mock: connection dropped by a fault rule")
-        start_response("503 Service Unavailable", [("Content-Length", "1024")])
-        return _broken_body()
+        start_response(DROP_STATUS, [("Content-Length", DROP_LENGTH)])
+        return _no_body()
 
 
 def _fault_response(fault: Fault) -> tuple[str, list[tuple[str, str]], bytes]:

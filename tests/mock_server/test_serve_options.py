@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 
 import httpx
@@ -48,13 +49,30 @@ def test_serve_under_granian_drops_and_guards_with_a_token() -> None:
         assert "needs authorization: Bearer" in banner
         assert httpx.get(f"{url}/_mock/health").status_code == 401
         bearer = {"authorization": "Bearer t0k"}
-        rule = {"path": "/v1/sms/conversations", "drop": True, "times": 1}
+        rule = {"path": "/v1/sms/conversations", "drop": True, "times": 3}
         assert httpx.post(f"{url}/_mock/faults", json=rule, headers=bearer).status_code == 201
-        with pytest.raises(httpx.HTTPError):
+        with pytest.raises(httpx.RemoteProtocolError):
             httpx.get(f"{url}/v1/sms/conversations", headers=KEY, timeout=5)
+        with pytest.raises(requests.exceptions.ChunkedEncodingError):
+            requests.get(f"{url}/v1/sms/conversations", headers=KEY, timeout=5)
+        assert _raw_get(url, "/v1/sms/conversations").startswith(b"HTTP/1.1 503 ")  # then the close, no body
         assert httpx.get(f"{url}/v1/sms/conversations", headers=KEY, timeout=5).status_code == 200
     finally:
-        _stop(process)
+        output = _stop(process)
+    assert "Traceback" not in output and "ERROR" not in output, output
+
+
+def _raw_get(url: str, path: str) -> bytes:
+    """Everything a server sends for one GET, until it closes the connection."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: {DEMO_KEY}\r\n\r\n".encode())
+        received = b""
+        while chunk := sock.recv(4096):
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert b"content-length: 1024" in head.lower() and body == b"", received
+    return received
 
 
 def test_serve_warns_when_the_control_api_is_open_beyond_loopback() -> None:
