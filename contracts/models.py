@@ -790,6 +790,15 @@ class FaultSpec(BaseModel):
     probability: float = Field(1.0, gt=0, le=1, description="Chance that a matching request is hit.")
     seed: int | None = Field(None, description="Seed of the probability draws (repeatable runs).")
 
+    @field_validator("path")
+    @classmethod
+    def _can_match(cls, path: str | None) -> str | None:
+        if path is not None and not path.startswith(("/", "*")):
+            raise PydanticCustomError("path_never_matches", "request paths start with /, e.g. /v1/sms/*")
+        if path is not None and (path == "/_mock" or path.startswith("/_mock/")):
+            raise PydanticCustomError("path_never_matches", "the control API (/_mock) is never faulted")
+        return path
+
     @model_validator(mode="after")
     def _does_something(self) -> FaultSpec:
         if self.status is None and not self.drop and not self.latency_ms:

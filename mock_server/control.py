@@ -203,9 +203,8 @@ def clear_journal() -> Any:
 
 @control.post("/faults")
 def add_fault() -> Any:
-    """Add a fault rule for `/v1` requests; answers the rule with its id."""
-    fault = store().faults.add(validate(FaultSpec, read_object()))
-    return json_response(fault.to_dict(), 201)
+    """Add a fault rule for `/v1` requests; answers the rule with its id (and `shadowed_by`, if pre-empted)."""
+    return json_response(store().faults.add(validate(FaultSpec, read_object())), 201)
 
 
 @control.get("/faults")

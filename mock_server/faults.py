@@ -33,6 +33,17 @@ class Fault:
             and (spec.account is None or spec.account == account)
         )
 
+    def covers(self, other: Fault) -> bool:
+        """Whether this rule, checked first, surely takes every request `other` would match (always applies)."""
+        mine, theirs = self.spec, other.spec
+        if mine.times is not None or mine.probability < 1:
+            return False
+        method = mine.method is None or (theirs.method is not None and mine.method.upper() == theirs.method.upper())
+        literal = theirs.path is not None and not any(c in theirs.path for c in "*?[")
+        path = mine.path in (None, "*", theirs.path) or (literal and fnmatchcase(theirs.path or "", mine.path or ""))
+        account = mine.account is None or mine.account == theirs.account
+        return method and path and account
+
     def exhausted(self) -> bool:
         """Whether a `times` rule has been applied its number of times."""
         return self.spec.times is not None and self.applied >= self.spec.times
@@ -71,7 +82,11 @@ class Fault:
 
 @dataclass
 class Faults:
-    """The active fault rules, checked in the order they were added; the first that fires wins."""
+    """The active fault rules, checked in the order they were added; the first that fires wins.
+
+    A rule that an earlier rule always pre-empts is listed with `shadowed_by` (it can never apply while the
+    earlier one stands), so an order mistake shows in the answer to the add and in every listing.
+    """
 
     rules: list[Fault] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -79,13 +94,18 @@ class Faults:
     revision: int = 0
     """Moves whenever a rule is added, removed or applied: cheap to poll."""
 
-    def add(self, spec: FaultSpec) -> Fault:
-        """Add a rule; its probability draws come from its own seeded generator."""
+    def add(self, spec: FaultSpec) -> dict[str, Any]:
+        """Add a rule (its probability draws come from its own seeded generator); return it as listed."""
         with self._lock:
             fault = Fault(f"fault-{next(self._ids)}", spec, random.Random(spec.seed))
             self.rules.append(fault)
             self.revision += 1
-            return fault
+            return self._listed(len(self.rules) - 1)
+
+    def _listed(self, index: int) -> dict[str, Any]:
+        fault = self.rules[index]
+        shadow = next((e.id for e in self.rules[:index] if not e.exhausted() and e.covers(fault)), None)
+        return {**fault.to_dict(), "shadowed_by": shadow} if shadow else fault.to_dict()
 
     def pick(self, method: str, path: str, account: str | None) -> Fault | None:
         """The rule that applies to this request, counting the match and the hit; None for no fault."""
@@ -106,7 +126,7 @@ class Faults:
     def listing(self) -> list[dict[str, Any]]:
         """Every rule with its counters."""
         with self._lock:
-            return [fault.to_dict() for fault in self.rules]
+            return [self._listed(index) for index in range(len(self.rules))]
 
     def remove(self, fault_id: str) -> bool:
         """Drop one rule; False when there is no such rule."""

@@ -96,8 +96,12 @@ class MockFaults:
         self._store = store
 
     def add(self, **rule: Any) -> dict[str, Any]:
-        """Add a rule, e.g. `add(path="/v1/sms/create", status=429, retry_after=2, times=1)`; return it with its id."""
-        return self._store.faults.add(_validated(FaultSpec, rule)).to_dict()
+        """Add a rule, e.g. `add(path="/v1/sms/create", status=429, retry_after=2, times=1)`; return it with its id.
+
+        Rules are checked in the order added and the first that applies wins: the answer has `shadowed_by`
+        when an earlier rule always takes the requests this one would match.
+        """
+        return self._store.faults.add(_validated(FaultSpec, rule))
 
     def list(self) -> list[dict[str, Any]]:
         """Every rule with how often it matched and applied."""

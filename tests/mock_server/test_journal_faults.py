@@ -162,6 +162,9 @@ def test_latency_fault_delays_the_answer(client, auth) -> None:
         ({"status": 500, "latency_ms": -1}, "latency_ms"),
         ({"status": 500, "colour": "red"}, "colour"),
         ({"status": "500"}, "status"),
+        ({"path": "v1/sms/*", "status": 500}, "path"),
+        ({"path": "/_mock/*", "status": 500}, "path"),
+        ({"path": "/_mock", "drop": True}, "path"),
     ],
 )
 def test_bad_fault_rules_are_refused_naming_the_field(client, rule, field) -> None:
@@ -206,3 +209,18 @@ def test_with_a_token_a_conversation_is_found_by_id_alone() -> None:
     messages = client.get(f"/_mock/conversations/{made['conversation_id']}/messages", headers=bearer)
     assert [m["message"] for m in messages.json["data"]] == ["hi"]
     assert client.get("/_mock/conversations/convo_nope", headers=bearer).status_code == 404
+
+
+def test_first_match_wins_and_a_pre_empted_rule_says_so(client, auth) -> None:
+    """The README's rules in the wrong order: the catch-all latency rule takes the drop rule's requests."""
+    client.post("/_mock/faults", json={"latency_ms": 1})
+    late = client.post("/_mock/faults", json={"path": "/v1/sms/conversations", "drop": True, "times": 1}).json
+    assert late["shadowed_by"] == "fault-1"
+    assert client.get("/v1/sms/conversations", headers=auth).status_code == 200  # the drop never fires
+    listed = client.get("/_mock/faults").json["faults"]
+    assert [f.get("shadowed_by") for f in listed] == [None, "fault-1"] and listed[1]["matched"] == 0
+    client.delete("/_mock/faults")
+    client.post("/_mock/faults", json={"path": "/v1/sms/conversations", "drop": True, "times": 1})
+    in_order = client.post("/_mock/faults", json={"latency_ms": 1}).json
+    spared = client.post("/_mock/faults", json={"path": "/v1/sms/*", "status": 503, "probability": 0.5}).json
+    assert "shadowed_by" not in in_order and spared["shadowed_by"] == in_order["id"]
