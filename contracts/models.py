@@ -683,7 +683,12 @@ class ClockState(BaseModel):
 
 
 class ClockCommand(BaseModel):
-    """Body of `POST /_mock/clock`: exactly one of freeze, set, advance."""
+    """Body of `POST /_mock/clock`: `set` or `advance`, or `freeze` alone, or `freeze` with either [mock].
+
+    `advance` takes seconds or a duration text (`"5m"`, `"4m30s"`, as `parse_duration` reads them) and
+    keeps a running clock running, a frozen one frozen, unless `freeze` is given with it. `set` pins the
+    clock at the instant, frozen, unless `"freeze": false` is given with it (then it runs on from there).
+    """
 
     model_config = ConfigDict(strict=True, extra="forbid")
 
@@ -691,18 +696,25 @@ class ClockCommand(BaseModel):
     set: str | None = None
     advance: float | None = Field(None, ge=0, le=10 * 365 * 86_400)
 
-    @model_validator(mode="before")
+    @field_validator("advance", mode="before")
     @classmethod
-    def _numbers_for_advance(cls, data: Any) -> Any:
-        if isinstance(data, dict) and isinstance(data.get("advance"), int) and not isinstance(data["advance"], bool):
-            data = {**data, "advance": float(data["advance"])}
-        return data
+    def _seconds_for_advance(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return parse_duration(value)
+            except ValueError as exc:
+                raise PydanticCustomError("bad_advance", "{problem}", {"problem": str(exc)}) from None
+        return value
 
     @model_validator(mode="after")
     def _exactly_one(self) -> ClockCommand:
-        given = [name for name in ("freeze", "set", "advance") if getattr(self, name) is not None]
-        if len(given) != 1:
-            raise PydanticCustomError("one_command", "give exactly one of freeze, set or advance")
+        given = [name for name in ("set", "advance") if getattr(self, name) is not None]
+        if len(given) > 1 or (not given and self.freeze is None):
+            raise PydanticCustomError("one_command", "give set or advance (optionally with freeze), or freeze alone")
         if self.set is not None:
             try:
                 parse_timestamp(self.set)

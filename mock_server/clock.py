@@ -49,9 +49,11 @@ class Clock:
                 self._frozen_at = None
             return self.now_ms()
 
-    def set(self, instant_ms: int, *, frozen: bool = True) -> int:
-        """Put the clock at `instant_ms`: frozen there, or (with `frozen=False`) running on from it."""
+    def set(self, instant_ms: int, *, frozen: bool | None = None) -> int:
+        """Put the clock at `instant_ms`: frozen there (`frozen=True`), running on from it (`False`), or as it was."""
         with self._lock:
+            if frozen is None:
+                frozen = self._frozen_at is not None
             if frozen:
                 self._frozen_at = instant_ms
             else:
@@ -59,12 +61,11 @@ class Clock:
                 self._offset_ms = instant_ms - system_now_ms()
             return instant_ms
 
-    def advance(self, seconds: float) -> int:
-        """Freeze the clock, then move it forward by `seconds` (rounded to the millisecond)."""
+    def advance(self, seconds: float, *, frozen: bool | None = None) -> int:
+        """Move the clock forward by `seconds` (to the millisecond); it keeps running or frozen unless told."""
         with self._lock:
             start = self._frozen_at if self._frozen_at is not None else system_now_ms() + self._offset_ms
-            self._frozen_at = start + round(seconds * 1000)
-            return self._frozen_at
+        return self.set(start + round(seconds * 1000), frozen=frozen)
 
     def reset(self) -> None:
         """Return to real time."""

@@ -75,14 +75,22 @@ class MockClock:
         self._store.move_clock(freeze=False)
         return self.now
 
-    def advance(self, by: float | str) -> list[dict[str, str]]:
-        """Move forward by seconds or a duration text (`90`, `"5m"`, `"4m30s"`, `"1h"`); return what fired."""
-        return [event.to_dict() for event in self._store.move_clock(advance=parse_duration(by))]
+    def advance(self, by: float | str, *, freeze: bool | None = None) -> list[dict[str, str]]:
+        """Move forward by seconds or a duration text (`90`, `"5m"`, `"4m30s"`, `"1h"`); return what fired.
 
-    def set(self, instant: str | datetime) -> list[dict[str, str]]:
-        """Freeze the clock at an instant (ISO text or aware datetime); return what fired on the way."""
+        A running clock keeps running and a frozen one stays frozen, unless `freeze` says otherwise.
+        """
+        fired = self._store.move_clock(advance=parse_duration(by), freeze=freeze)
+        return [event.to_dict() for event in fired]
+
+    def set(self, instant: str | datetime, *, freeze: bool = True) -> list[dict[str, str]]:
+        """Put the clock at an instant (ISO text or aware datetime); return what fired on the way.
+
+        The clock is frozen there, unless `freeze=False` (then it runs on from that instant).
+        """
         moment = parse_timestamp(instant) if isinstance(instant, str) else instant
-        return [event.to_dict() for event in self._store.move_clock(set_ms=to_epoch_ms(moment))]
+        fired = self._store.move_clock(set_ms=to_epoch_ms(moment), freeze=freeze)
+        return [event.to_dict() for event in fired]
 
     def __repr__(self) -> str:
         state = "frozen" if self.frozen else "running"

@@ -430,16 +430,20 @@ class Store:
     def move_clock(
         self, *, freeze: bool | None = None, set_ms: int | None = None, advance: float | None = None
     ) -> list[Fired]:
-        """Freeze, resume, set or advance the clock, then fire what fell due on the way, in order."""
+        """Set or advance the clock, and/or freeze or resume it, then fire what fell due on the way, in order.
+
+        A set pins the clock there, frozen, unless `freeze=False`; an advance leaves a running clock running
+        and a frozen one frozen unless `freeze` says.
+        """
         with self.lock:
-            if freeze is True:
+            if set_ms is not None:
+                self.clock.set(set_ms, frozen=freeze is not False)
+            elif advance is not None:
+                self.clock.advance(advance, frozen=freeze)
+            elif freeze is True:
                 self.clock.freeze()
             elif freeze is False:
                 self.clock.resume()
-            elif set_ms is not None:
-                self.clock.set(set_ms)
-            elif advance is not None:
-                self.clock.advance(advance)
             self.version += 1
             return self._fire_until(self.clock.now_ms())
 

@@ -124,7 +124,7 @@ def test_hostile_message_renders_as_text(page, server) -> None:
 def test_bad_duration_and_bad_filter_are_reported(page, server) -> None:
     page.fill("#advance-by", "soon")
     page.click("#advance-form button")
-    page.wait_for_selector("#fired:has-text('Durations look like')")
+    page.wait_for_selector("#fired:has-text('is not a duration such as 90, 90s, 4m30s or 1h')")
     _apply_filter(page, "message_count", "startsWith", "1")
     page.wait_for_selector("#list-error:has-text('INVALID_FILTERS')")
 

@@ -52,12 +52,31 @@ def test_clock_freeze_resume_set_advance(client) -> None:
     assert client.get("/_mock/clock").json["now"] == frozen["now"]
 
 
+def test_advance_takes_the_durations_python_and_the_inspector_take(client) -> None:
+    client.post("/_mock/clock", json={"set": "2026-02-01T08:00:00Z"})
+    assert client.post("/_mock/clock", json={"advance": "5m"}).json["now"] == "2026-02-01T08:05:00.000Z"
+    assert client.post("/_mock/clock", json={"advance": "1h4m30s"}).json["now"] == "2026-02-01T09:09:30.000Z"
+    refused = client.post("/_mock/clock", json={"advance": "soon"})
+    assert refused.status_code == 400 and refused.json["errors"][0]["message"].startswith("advance:")
+
+
+def test_advance_keeps_a_running_clock_running_unless_asked_to_freeze(client) -> None:
+    client.post("/_mock/clock", json={"set": "2026-02-01T08:00:00Z", "freeze": False})
+    moved = client.post("/_mock/clock", json={"advance": "1h"}).json
+    assert moved["frozen"] is False and moved["now"].startswith("2026-02-01T09:00")
+    assert client.get("/_mock/clock").json["frozen"] is False
+    pinned = client.post("/_mock/clock", json={"advance": 60, "freeze": True}).json
+    assert pinned["frozen"] is True and client.get("/_mock/clock").json["now"] == pinned["now"]
+    assert client.post("/_mock/clock", json={"advance": 60}).json["frozen"] is True  # frozen stays frozen
+
+
 @pytest.mark.parametrize(
     "body",
     [
         {},
         {"advance": -1},
-        {"advance": "10"},
+        {"advance": "5 minutes"},
+        {"advance": "-5m"},
         {"advance": True},
         {"set": "tomorrow"},
         {"freeze": "yes"},
