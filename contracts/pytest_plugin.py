@@ -8,8 +8,9 @@ Registered through the `pytest11` entry point, so installing bland-sms-mock is e
 - `bland_mock_intercept`: a fresh mock that `requests`/`httpx` calls to https://api.bland.ai reach with
   no socket, for code whose base URL is not configurable.
 
-Choose accounts and seeds with `@pytest.mark.bland_mock(config=..., seeds=[...])` (function-scoped fixtures)
-or the ini options `bland_mock_config` / `bland_mock_seeds` (all fixtures).
+Choose accounts and seeds with `@pytest.mark.bland_mock(config=..., seeds=[...])` (function-scoped fixtures;
+each argument given replaces the ini's, so `seeds=[]` loads none) or the ini options `bland_mock_config` /
+`bland_mock_seeds` (all fixtures).
 This module imports the mock only when a fixture is used, so loading the plugin costs nothing.
 """
 
@@ -58,7 +59,8 @@ def _options(request: pytest.FixtureRequest, *, use_marker: bool) -> dict[str, A
     marker = request.node.get_closest_marker("bland_mock") if use_marker else None
     if marker is not None:
         config = marker.kwargs.get("config", config)
-        seeds = [*seeds, *marker.kwargs.get("seeds", ())]
+        if "seeds" in marker.kwargs:  # the marker's seeds replace the ini's (`seeds=[]`: none at all)
+            seeds = list(marker.kwargs["seeds"])
     return {"config": config, "seeds": seeds}
 
 

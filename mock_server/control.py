@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
+import yaml
 from flask import Blueprint, current_app, request
 from pydantic import ValidationError
 
@@ -18,6 +19,7 @@ from contracts.models import (
     format_timestamp,
     timestamp_ms,
 )
+from contracts.yamltext import load_yaml
 from mock_server import __version__
 from mock_server.errors import ApiError, problems_from_validation
 from mock_server.snapshot import export_state, parse_snapshot, restore, seed
@@ -165,10 +167,31 @@ def conversation_messages(conversation_id: str) -> Any:
     return ok(store().messages(_owner(conversation_id), conversation_id))
 
 
+YAML_TYPES = frozenset({"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"})
+"""Content types read as YAML by `POST /_mock/seed` (the shipped seed files are YAML) [mock]."""
+
+
+def read_document_body() -> dict[str, Any]:
+    """The body as a JSON object, or as a YAML mapping when its content type is a YAML one.
+
+    Raises:
+        ApiError: INVALID_JSON for YAML that does not parse or is not a mapping; otherwise as `read_object`.
+    """
+    if request.mimetype not in YAML_TYPES:
+        return read_object()
+    try:
+        document = load_yaml(request.get_data(cache=True).decode("utf-8-sig"))
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ApiError.one(ErrorCode.INVALID_JSON, f"body: is not valid YAML ({exc})") from None
+    if not isinstance(document, dict):
+        raise ApiError.one(ErrorCode.INVALID_JSON, "body: must be a YAML mapping")
+    return document
+
+
 @control.post("/seed")
 def load_seed() -> Any:
-    """Add the accounts and conversations of a seed document (the snapshot format, fields optional)."""
-    added = seed(store(), parse_snapshot(read_object()))
+    """Add the accounts and conversations of a seed document (JSON, or YAML by its content type)."""
+    added = seed(store(), parse_snapshot(read_document_body()))
     return json_response({"status": "ok", "conversations": added})
 
 

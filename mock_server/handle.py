@@ -199,12 +199,13 @@ class BlandMock:
 
     def add_account(
         self,
-        agent_numbers: Iterable[str | dict[str, Any]] = (),
+        agent_numbers: str | Iterable[str | dict[str, Any]] = (),
         *,
         api_key: str | None = None,
         sms_config: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Add an account; numbers are E.164 texts (sharing `sms_config`) or `{"number", "sms_config"}` dicts.
+        """Add an account; `agent_numbers` is one E.164 text or a list of texts (sharing `sms_config`) and
+        `{"number", "sms_config"}` dicts.
 
         Returns the account as the control API shows it (`api_key`, `agent_numbers`); the key is generated
         when not given.
@@ -212,6 +213,8 @@ class BlandMock:
         Raises:
             MockError: a number is invalid or owned already, or the key exists.
         """
+        if isinstance(agent_numbers, str):
+            agent_numbers = [agent_numbers]  # one number, not its characters
         numbers = [
             n if isinstance(n, dict) else {"number": n, **({"sms_config": sms_config} if sms_config else {})}
             for n in agent_numbers

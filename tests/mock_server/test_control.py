@@ -199,3 +199,13 @@ def test_bad_snapshot_is_rejected_and_changes_nothing(client, create, list_conve
     response = client.put("/_mock/snapshot", json={"format": "other", "conversations": [{"user_number": 5}]})
     assert response.status_code == 400
     assert list_conversations().json["extra"]["pagination"]["totalItems"] == 1
+
+
+def test_seed_takes_the_yaml_the_shipped_seed_files_are_written_in(client) -> None:
+    from pathlib import Path
+
+    demo = Path(__file__).resolve().parents[2] / "fixtures" / "seeds" / "demo.yaml"
+    loaded = client.post("/_mock/seed", data=demo.read_bytes(), content_type="application/yaml")
+    assert loaded.status_code == 200 and loaded.json["conversations"] > 0
+    broken = client.post("/_mock/seed", data=b"conversations: [", content_type="text/yaml")
+    assert broken.status_code == 400 and broken.json["errors"][0]["message"].startswith("body: is not valid YAML")

@@ -55,6 +55,11 @@ def test_added_account_is_usable_over_http_and_isolated(served) -> None:
         mock.add_account(["not-a-number"])
 
 
+def test_add_account_takes_a_single_number_as_one_number() -> None:
+    account = BlandMock().add_account("+15557778888")
+    assert [n["number"] for n in account["agent_numbers"]] == ["+15557778888"]
+
+
 def test_requests_and_assert_request_made(served) -> None:
     mock, client = served
     _create(mock, client, message="first")

@@ -87,6 +87,9 @@ def test_ini_options_load_a_config_and_seeds(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\nbland_mock_config = accounts.yaml\nbland_mock_seeds = seed.yaml\n")
     pytester.makepyfile(
         test_ini="""
+import pytest
+
+
 def test_seeded(bland_mock):
     assert bland_mock.api_key == "sk-ini"
     assert bland_mock.store.accounts["sk-ini"].conversations
@@ -94,7 +97,12 @@ def test_seeded(bland_mock):
 
 def test_seeded_again_when_shared(bland_mock_shared):
     assert len(bland_mock_shared.store.accounts["sk-ini"].conversations) == 1
+
+
+@pytest.mark.bland_mock(seeds=[])
+def test_marker_seeds_replace_the_ini_seeds(bland_mock):
+    assert not bland_mock.store.accounts["sk-ini"].conversations
 """
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
-    result.assert_outcomes(passed=2)
+    result.assert_outcomes(passed=3)
