@@ -1,4 +1,4 @@
-"""The Makefile's two entry points on a fresh clone: `make serve` installs the runtime only, `make test` adds the rest."""
+"""The Makefile on a fresh clone: `make serve` installs the runtime only, `make test` adds the test extras."""
 
 from __future__ import annotations
 

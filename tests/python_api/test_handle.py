@@ -116,14 +116,15 @@ def test_snapshot_round_trip_fires_a_pending_timeout_after_restore(served) -> No
 def test_reset_returns_to_the_configured_state(served) -> None:
     mock, client = served
     mock.add_account(["+15557770001"])
-    _create(mock, client)
+    made = _create(mock, client)["conversation_id"]
+    assert mock.messages(made)  # it exists before the reset
     mock.faults.add(status=500)
     mock.clock.freeze()
     mock.reset()
     assert len(mock.store.accounts) == 1 and mock.requests() == [] and mock.faults.list() == []
     assert not mock.clock.frozen
     with pytest.raises(MockError, match="not found"):
-        mock.messages("convo_missing")
+        mock.messages(made)
 
 
 def test_url_needs_a_started_mock() -> None:
