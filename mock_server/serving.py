@@ -183,6 +183,30 @@ def wait_until_listening(host: str, port: int, then: Callable[[], None], timeout
     return watcher
 
 
+def read_unread_body(app: Any, limit: int = BODY_LIMIT_BYTES) -> Any:
+    """Wrap a WSGI app so that the request body it left unread is read (up to `limit` bytes) before the answer.
+
+    Granian closes a connection whose request body was not read; a client still sending (a 2 MiB body the
+    app refused at 1 MiB) then gets a reset and a broken pipe instead of its 413 envelope. Reading the rest
+    first lets the answer arrive. A body over `limit` is not read: that client may see the reset.
+    """
+
+    def drained(environ: dict[str, Any], start_response: Any) -> Any:
+        result = app(environ, start_response)
+        length = environ.get("CONTENT_LENGTH") or ""
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if chunked or (length.isdigit() and 0 < int(length) <= limit):
+            body, read = environ["wsgi.input"], 0
+            while read <= limit:
+                chunk = body.read(65536)
+                if not chunk:
+                    break
+                read += len(chunk)
+        return result
+
+    return drained
+
+
 def serve_with_granian(app: Any, host: str, port: int, threads: int, stop: StopSignals) -> None:
     """Serve `app` with granian in this process (WSGI, `threads` blocking threads) until SIGINT or SIGTERM.
 
@@ -229,7 +253,7 @@ def serve_with_granian(app: Any, host: str, port: int, threads: int, stop: StopS
             server.signal_handler_interrupt()
 
     try:
-        server.serve(target_loader=lambda: app, wrap_loader=False)
+        server.serve(target_loader=lambda: read_unread_body(app), wrap_loader=False)
     except SystemExit as exc:
         if exc.code:
             raise ServerFailed("the HTTP server stopped on its own (not by a signal)") from None
