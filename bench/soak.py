@@ -45,6 +45,8 @@ class Soak:
     def __init__(self, url: str, seconds: float, connections: int, reset_every: float) -> None:
         self.url, self.seconds, self.connections, self.reset_every = url, seconds, connections, reset_every
         self.gate = threading.Semaphore(connections)  # a reset takes every permit: no request in flight
+        self.open = threading.Event()  # cleared while a reset waits, so the connections let it through
+        self.open.set()
         self.lock = threading.Lock()
         self.epoch = Epoch()
         self.statuses: Counter[str] = Counter()
@@ -58,6 +60,7 @@ class Soak:
         serial = 0
         with httpx.Client(base_url=self.url, timeout=10) as client:
             while time.monotonic() < until:
+                self.open.wait()
                 with self.gate:
                     serial += 1
                     self._one(client, rng, f"+1555{index:02d}{serial % 100_000:05d}")
@@ -96,6 +99,7 @@ class Soak:
 
     def check_and_reset(self, client: httpx.Client, reset: bool) -> None:
         """With no request in flight: the state holds exactly the epoch's acknowledged creates; then reset."""
+        self.open.clear()
         for _ in range(self.connections):
             self.gate.acquire()
         try:
@@ -116,6 +120,7 @@ class Soak:
         finally:
             for _ in range(self.connections):
                 self.gate.release()
+            self.open.set()
 
 
 def resident_kib(pid: int) -> int:
