@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+from typing import Any
 
 import click
 
@@ -84,7 +85,23 @@ def main() -> None:
     help="Snapshot file (JSON) to restore at start, when it exists.",
 )
 @click.option("--save-on-exit", is_flag=True, help="Write the state to the --snapshot file when the server stops.")
-def serve(
+@click.option(
+    "--autosave",
+    type=click.FloatRange(0.05, 3600),
+    metavar="SECONDS",
+    help="Write the state to the --snapshot file in the background within SECONDS of each change "
+    "(a crash loses at most that much), and when the server stops.",
+)
+def serve(**options: Any) -> None:
+    """Run the mock server until Ctrl-C (SIGINT) or SIGTERM; both stop it with status 0."""
+    from mock_server import stopping
+
+    _serve(stopping.install(), **options)
+
+
+def _serve(
+    stop: Any,
+    *,
     host: str,
     port: int,
     config_path: str | None,
@@ -95,10 +112,12 @@ def serve(
     control_token: str | None,
     snapshot_path: str | None,
     save_on_exit: bool,
+    autosave: float | None,
 ) -> None:
-    """Run the mock server until Ctrl-C."""
+    from mock_server.autosave import Autosaver
     from mock_server.config import ConfigError, load_config
     from mock_server.serving import (
+        ServerFailed,
         build_app,
         free_port,
         make_server,
@@ -106,28 +125,25 @@ def serve(
         serve_with_granian,
         wait_until_listening,
     )
+    from mock_server.stopping import STOP_LINE
+    from mock_server.web import EXTENSION
 
-    if save_on_exit and not snapshot_path:
-        raise click.UsageError("--save-on-exit needs --snapshot FILE")
-    try:
-        config = load_config(config_path)
-    except ConfigError as exc:
-        raise click.UsageError(str(exc)) from None
+    for flag, given in (("--save-on-exit", save_on_exit), ("--autosave", autosave is not None)):
+        if given and not snapshot_path:
+            raise click.UsageError(f"{flag} needs --snapshot FILE")
     spec = {
         "config": config_path,
         "control": not no_control,
         "token": control_token,
         "seeds": list(seeds),
         "snapshot": snapshot_path,
-        "save_on_exit": save_on_exit,
     }
-    # Under granian the app is built in its worker process; build it here only to serve it (waitress) or to
-    # check the seed and snapshot files before the worker loads them again, so a bad file is a usage error.
-    app = None
-    if server_name == "waitress" or seeds or snapshot_path:
+    with stop.stop_at_once():
         try:
-            # The worker saves on exit under granian; under waitress this process saves after serving.
-            app = build_app({**spec, "save_on_exit": False}, click.echo)
+            config = load_config(config_path)
+            app = build_app(spec, click.echo)
+        except ConfigError as exc:
+            raise click.UsageError(str(exc)) from None
         except ValueError as exc:
             raise click.UsageError(str(exc)) from None
     if host not in LOOPBACK_HOSTS and not no_control and not control_token:
@@ -158,6 +174,8 @@ def serve(
         guarded = " (needs authorization: Bearer <control token>)" if control_token else ""
         lines.append(f"  Control API:  {url}/_mock/health{guarded}")
         lines.append(f"  Inspector:    {url}/_mock/ui/")
+    if autosave is not None:
+        lines.append(f"  Autosave:     {snapshot_path} within {autosave:g}s of each change")
     lines += [
         f"  Try:          curl -H 'authorization: {first.api_key}' {url}/v1/sms/conversations",
         "Press Ctrl-C to stop.",
@@ -168,19 +186,25 @@ def serve(
         click.echo(banner)
         sys.stdout.flush()
 
-    if server_name == "waitress":
-        serve_forever(server, on_stop=lambda: click.echo("bland-sms-mock stopped."), on_ready=announce)
-        if save_on_exit:
-            from mock_server.snapshot import save_file
-            from mock_server.web import EXTENSION
+    saves = snapshot_path is not None and (save_on_exit or autosave is not None)
+    saver = Autosaver(app.extensions[EXTENSION], snapshot_path, autosave, warn=_warn) if saves else None
+    if saver and autosave is not None:
+        saver.start()
+    try:
+        if server_name == "waitress":
+            serve_forever(server, on_ready=announce, stop=stop)
+        else:
+            wait_until_listening(host, port, announce)
+            serve_with_granian(app, host, port, threads or 1, stop)
+    except ServerFailed as exc:
+        saved = saver.stop(save=True) if saver else False
+        raise click.ClickException(f"{exc}" + (f"; saved the state to {snapshot_path}" if saved else "")) from None
+    saved = saver.stop(save=True) if saver else False
+    click.echo(f"{STOP_LINE[:-1]}; saved the state to {snapshot_path}." if saved else STOP_LINE)
 
-            save_file(app.extensions[EXTENSION], snapshot_path)
-    else:
-        wait_until_listening(host, port, announce)
-        serve_with_granian(spec, host, port, threads or 1)
-        click.echo("bland-sms-mock stopped.")
-    if save_on_exit:
-        click.echo(f"Saved the state to {snapshot_path}")
+
+def _warn(message: str) -> None:
+    click.echo(f"Warning: {message}", err=True)
 
 
 def _describe(sms_config: object) -> str:

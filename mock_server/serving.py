@@ -1,12 +1,12 @@
 """Run the mock under a production WSGI server: granian (fastest, the default for `serve`) or waitress.
 
-State lives in memory, so there is always exactly one process serving it. `BackgroundServer` (tests, tools)
+State lives in memory, so there is always exactly one process serving it, and `serve` runs both servers
+inside its own process (no supervisor, no worker process). `BackgroundServer` (tests, tools)
 uses waitress because it runs inside the caller's process, in a thread.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -17,6 +17,8 @@ from typing import Any
 
 from waitress import wasyncore
 from waitress.server import create_server
+
+from mock_server.stopping import StopSignals
 
 BODY_LIMIT_BYTES = 16 * 1024 * 1024
 """Waitress's own ceiling; the app answers 413 with the envelope above 1 MiB well before this."""
@@ -41,25 +43,30 @@ def make_server(app: Any, host: str, port: int, threads: int = 8, **adjustments:
 
 
 def serve_forever(
-    server: Any, on_stop: Callable[[], None] | None = None, on_ready: Callable[[], None] | None = None
+    server: Any,
+    on_stop: Callable[[], None] | None = None,
+    on_ready: Callable[[], None] | None = None,
+    stop: StopSignals | None = None,
 ) -> None:
-    """Serve until Ctrl-C or SIGTERM, then close the listening socket.
+    """Serve until SIGINT or SIGTERM (or at once, if `stop` already received one), then close the socket.
 
-    `on_ready` runs once SIGTERM is handled, so a caller that announces the server there can be stopped cleanly.
+    `on_ready` runs once the signals are handled, so a caller that announces the server there can be stopped cleanly.
     """
 
-    def stop(_signum: int, _frame: Any) -> None:
+    def interrupt(_signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    previous = {signum: signal.signal(signum, interrupt) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
-        if on_ready:
-            on_ready()
-        server.run()
+        if stop is None or stop.received is None:
+            if on_ready:
+                on_ready()
+            server.run()
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
         server.close()
         if on_stop:
             on_stop()
@@ -108,26 +115,21 @@ class BackgroundServer:
         self.stop()
 
 
-SPEC_VARIABLE = "BLAND_SMS_MOCK_SERVE_SPEC"
-"""Environment variable that carries the `serve` options into granian's worker process."""
+class ServerFailed(Exception):
+    """The HTTP server stopped on its own (not asked to by a signal)."""
 
 
 def build_app(spec: dict[str, Any], announce: Callable[[str], None] | None = None) -> Any:
     """Build the app `serve` describes: config, control API and token, seed files, snapshot file.
 
-    With `save_on_exit`, the state is written back to the snapshot file when this process exits
-    (granian's worker exits through multiprocessing, which runs its finalizers but not `atexit`).
-
     Raises:
         ValueError: a config, seed or snapshot file is unreadable or inconsistent, naming the file.
     """
-    from multiprocessing.util import Finalize
-
     from contracts.yamltext import read_document
     from mock_server.app import create_app
     from mock_server.config import load_config
     from mock_server.errors import ApiError
-    from mock_server.snapshot import load_file, parse_snapshot, save_file, seed
+    from mock_server.snapshot import load_file, parse_snapshot, seed
     from mock_server.web import EXTENSION
 
     app = create_app(load_config(spec.get("config")), control=spec["control"], control_token=spec.get("token"))
@@ -144,14 +146,7 @@ def build_app(spec: dict[str, Any], announce: Callable[[str], None] | None = Non
             raise ValueError(f"{path}: " + "; ".join(message for _, message in exc.problems)) from None
         if announce:
             announce(f"Seeded {count} conversations from {path}")
-    if snapshot and spec.get("save_on_exit"):
-        Finalize(app, save_file, args=(store, snapshot), exitpriority=100)
     return app
-
-
-def app_from_environment() -> Any:
-    """Build the app `serve` describes in `BLAND_SMS_MOCK_SERVE_SPEC` (granian's worker calls this)."""
-    return build_app(json.loads(os.environ[SPEC_VARIABLE]))
 
 
 def free_port(host: str, port: int = 0) -> int:
@@ -188,22 +183,78 @@ def wait_until_listening(host: str, port: int, then: Callable[[], None], timeout
     return watcher
 
 
-def serve_with_granian(spec: dict[str, Any], host: str, port: int, threads: int) -> None:
-    """Serve the app of `spec` with granian (WSGI, one worker process, `threads` blocking threads) until stopped."""
-    from granian import Granian
+def read_unread_body(app: Any, limit: int = BODY_LIMIT_BYTES) -> Any:
+    """Wrap a WSGI app so that the request body it left unread is read (up to `limit` bytes) before the answer.
+
+    Granian closes a connection whose request body was not read; a client still sending (a 2 MiB body the
+    app refused at 1 MiB) then gets a reset and a broken pipe instead of its 413 envelope. Reading the rest
+    first lets the answer arrive. A body over `limit` is not read: that client may see the reset.
+    """
+
+    def drained(environ: dict[str, Any], start_response: Any) -> Any:
+        result = app(environ, start_response)
+        length = environ.get("CONTENT_LENGTH") or ""
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if chunked or (length.isdigit() and 0 < int(length) <= limit):
+            body, read = environ["wsgi.input"], 0
+            while read <= limit:
+                chunk = body.read(65536)
+                if not chunk:
+                    break
+                read += len(chunk)
+        return result
+
+    return drained
+
+
+def serve_with_granian(app: Any, host: str, port: int, threads: int, stop: StopSignals) -> None:
+    """Serve `app` with granian in this process (WSGI, `threads` blocking threads) until SIGINT or SIGTERM.
+
+    Granian's usual mode forks a worker process under a supervisor, and the two race on a signal sent to
+    the whole process group: the supervisor can see its worker exit before it learns the exit was asked
+    for, log "Unexpected exit from worker-1", and hang. Here granian's thread-worker server runs on this
+    GIL build instead: one process, whose main thread alone receives the signals and stops the worker
+    thread, so there is no second process to race, to orphan, or to die alone.
+
+    Raises:
+        ServerFailed: the worker thread ended without being asked to (granian logs why just before).
+    """
     from granian.constants import Interfaces
     from granian.http import HTTP1Settings
+    from granian.server import MTServer
 
-    os.environ[SPEC_VARIABLE] = json.dumps(spec)
-    Granian(
-        "mock_server.serving:app_from_environment",
+    class InProcessGranian(MTServer):
+        """Granian's thread-worker server (made for free-threaded builds), on a GIL build.
+
+        The WSGI app runs on granian's blocking threads under the one interpreter lock either way; what
+        changes is only that the Rust worker lives in a thread of this process instead of a child process.
+        """
+
+        def _check_gil(self) -> None:
+            """Accept a GIL build: granian checks only to warn that its worker threads share one lock."""
+
+    server = InProcessGranian(
+        "bland-sms-mock",
         address=host,
         port=port,
         interface=Interfaces.WSGI,
         workers=1,
         blocking_threads=threads,
-        factory=True,
         log_level="error",
         log_access=False,
         http1_settings=HTTP1Settings(max_buffer_size=HEADER_LIMIT_BYTES),
-    ).serve()
+    )
+
+    @server.on_startup
+    def stop_if_asked_already() -> None:
+        # Granian installed its own signal handlers just before its startup hooks run; a signal that
+        # reached ours in between is handed over here, so none is lost.
+        if stop.received is not None:
+            server.signal_handler_interrupt()
+
+    try:
+        server.serve(target_loader=lambda: read_unread_body(app), wrap_loader=False)
+    except SystemExit as exc:
+        if exc.code:
+            raise ServerFailed("the HTTP server stopped on its own (not by a signal)") from None
+        raise

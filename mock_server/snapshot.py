@@ -105,9 +105,14 @@ def parse_snapshot(data: Any) -> Snapshot:
 
 def save_file(store: Store, path: str | Path) -> None:
     """Write the whole state to `path` as JSON, atomically (a crash never leaves half a file)."""
+    write_state(export_state(store), path)
+
+
+def write_state(state: dict[str, Any], path: str | Path) -> None:
+    """Write an exported state to `path` as JSON, atomically (a crash never leaves half a file)."""
     target = Path(path)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(export_state(store), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    temporary.write_text(json.dumps(state, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(temporary, target)
 
 

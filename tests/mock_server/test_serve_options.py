@@ -96,7 +96,7 @@ def test_snapshot_file_survives_a_restart_and_fires_the_pending_timeout(tmp_path
         httpx.post(f"{url}/_mock/clock", json={"advance": 60})
     finally:
         output = _stop(process)
-    assert f"Saved the state to {snapshot}" in output and snapshot.exists()
+    assert f"bland-sms-mock stopped; saved the state to {snapshot}." in output and snapshot.exists()
 
     process, url, banner = start_serve(*args)
     try:
