@@ -22,7 +22,7 @@ from contracts.checks import (
     select,
 )
 from contracts.checks.timeouts import KIT_SMS_CONFIG
-from contracts.client import Client, ControlError, Exchange, TargetUnreachable
+from contracts.client import CREATE_PATH, LIST_PATH, Client, ControlError, Exchange, TargetUnreachable
 from contracts.models import Level, format_timestamp, timestamp_ms
 
 DEFAULT_LIVE_MAX_CREATES = 200
@@ -292,12 +292,19 @@ def run_check(ctx: KitContext, spec: Any) -> CheckOutcome:
         if ctx.read_only and spec.writes:
             raise Skip("--read-only: this check creates conversations")
         spec.run(ctx)
+        confirm_operations(ctx)
     except BudgetExhausted as exc:
         outcome.status, outcome.message = "skipped", f"{exc} (part of the check ran)"
     except Skip as exc:
         outcome.status, outcome.message = "skipped", str(exc)
-    except Violation as violation:
-        binding = LEVEL_ORDER[violation.level] <= LEVEL_ORDER[ctx.level]
+    except Violation as found:
+        violation = found
+        if not ctx.binding(violation.level):  # a difference below the level is no pass on refusals alone either
+            try:
+                confirm_operations(ctx)
+            except Violation as stronger:
+                violation = stronger
+        binding = ctx.binding(violation.level)
         outcome.status = "failed" if binding else "info"
         outcome.message = violation.message
         outcome.violation_level = violation.level
@@ -311,3 +318,44 @@ def run_check(ctx: KitContext, spec: Any) -> CheckOutcome:
         outcome.exchanges = ctx.evidence[-2:]
     outcome.seconds = time.perf_counter() - began
     return outcome
+
+
+OPERATIONS = {("GET", LIST_PATH): "list", ("POST", CREATE_PATH): "create"}
+"""The contract's operations, by method and path, as the kit names them."""
+
+
+def _operation(exchange: Exchange) -> tuple[str, str] | None:
+    path = exchange.url.split("?", 1)[0]
+    return next((op for op in OPERATIONS if exchange.method == op[0] and path.endswith(op[1])), None)
+
+
+def confirm_operations(ctx: KitContext) -> None:
+    """Make sure a check did not pass on refusals alone: each operation it used accepts a valid request.
+
+    A check that sends only invalid requests (and sees them refused) would pass on a target that implements
+    nothing; so when the run has not yet seen an operation accept anything, the kit sends it one valid
+    request of its own (a list of one item, or one create while the budget allows).
+
+    Raises:
+        Violation: documented level; the target refused that valid request.
+    """
+    accepted = ctx.cache.setdefault("accepted_operations", set())
+    used = set()
+    for exchange in ctx.evidence:
+        operation = _operation(exchange)
+        if operation is not None:
+            used.add(operation)
+            if 200 <= exchange.status < 300:
+                accepted.add(operation)
+    for operation in sorted(used - accepted):
+        if operation[0] == "POST" and (ctx.read_only or not ctx.budget_left):
+            continue
+        probe = ctx.list({"pageSize": 1}) if operation[0] == "GET" else ctx.create(ctx.base_body())
+        if not 200 <= probe.status < 300:
+            raise Violation(
+                f"the check saw only refusals, and the target does not implement {operation[0]} {operation[1]}: "
+                f"a valid {OPERATIONS[operation]} request was answered {probe.response_line(300)}",
+                Level.DOCUMENTED,
+                [probe],
+            )
+        accepted.add(operation)
