@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import secrets
 import warnings
+from collections.abc import Iterator
 
 import pytest
 
 from contracts.checks import KitContext, load_all
-from contracts.kit import KitOptions, KitUsageError, connect, context_for, run_check
+from contracts.kit import Footprint, KitOptions, KitUsageError, connect, context_for, run_check
 from contracts.models import Level
 from contracts.report import evidence
 
@@ -24,8 +25,8 @@ CHECKS = sorted(load_all())
 
 
 @pytest.fixture(scope="session")
-def contract_context(request: pytest.FixtureRequest) -> KitContext:
-    """One kit context for the session, from the `--contract-*` options."""
+def contract_context(request: pytest.FixtureRequest) -> Iterator[KitContext]:
+    """One kit context for the session, from the `--contract-*` options; the mock is put back at the end."""
     option = request.config.getoption
     base_url = option("--contract-base-url", None)
     if not base_url:
@@ -40,9 +41,18 @@ def contract_context(request: pytest.FixtureRequest) -> KitContext:
     )
     try:
         client, health = connect(options)
-        return context_for(options, client, health, secrets.token_hex(4))
     except KitUsageError as exc:
         pytest.exit(f"contract checks cannot run: {exc}", returncode=2)
+    footprint = Footprint(client)
+    try:
+        context = context_for(options, client, health, secrets.token_hex(4), footprint)
+    except KitUsageError as exc:
+        footprint.restore()
+        pytest.exit(f"contract checks cannot run: {exc}", returncode=2)
+    yield context
+    for problem in footprint.restore():  # leave a mock as it was found: its clock, without the kit's accounts
+        warnings.warn(f"contract kit: {problem}", stacklevel=1)
+    client.close()
 
 
 @pytest.mark.parametrize("name", CHECKS)

@@ -11,10 +11,19 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from contracts.checks import LEVEL_ORDER, Account, BudgetExhausted, KitContext, Skip, Violation, load_all
+from contracts.checks import (
+    LEVEL_ORDER,
+    Account,
+    BudgetExhausted,
+    KitContext,
+    Skip,
+    UnknownSelection,
+    Violation,
+    select,
+)
 from contracts.checks.timeouts import KIT_SMS_CONFIG
-from contracts.client import Client, ControlError, Exchange, TargetUnreachable
-from contracts.models import Level
+from contracts.client import CREATE_PATH, LIST_PATH, Client, ControlError, Exchange, TargetUnreachable
+from contracts.models import Level, format_timestamp, timestamp_ms
 
 DEFAULT_LIVE_MAX_CREATES = 200
 
@@ -69,11 +78,20 @@ class KitReport:
     outcomes: list[CheckOutcome] = field(default_factory=list)
     creates: int = 0
     seconds: float = 0.0
+    left_behind: list[str] = field(default_factory=list)
+    """What the kit changed on a mock and could not undo (empty when it left the mock as found)."""
 
     @property
     def failed(self) -> list[CheckOutcome]:
         """The checks that failed at the chosen level."""
         return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def verdict(self) -> str:
+        """`failed`, `passed`, or `nothing checked` when every check was skipped (never a pass)."""
+        if self.failed:
+            return "failed"
+        return "passed" if any(o.status != "skipped" for o in self.outcomes) else "nothing checked"
 
 
 def connect(options: KitOptions) -> tuple[Client, dict[str, Any] | None]:
@@ -90,7 +108,76 @@ def connect(options: KitOptions) -> tuple[Client, dict[str, Any] | None]:
         raise KitUsageError(f"{options.base_url}: {exc}") from None
 
 
-def _kit_account(client: Client, options: KitOptions, run_id: str, suffix: str, config: dict[str, Any]) -> Account:
+@dataclass
+class Footprint:
+    """What the kit changed on a mock, so that it can leave the mock as it found it.
+
+    The kit adds two accounts of its own and freezes and moves the clock. `restore` removes those accounts
+    (and with them every conversation the kit made) and puts the clock back: a frozen clock at the instant
+    it stood at, a running one at the time it would show had the kit never moved it (to within the few
+    milliseconds between the two control calls that restart it).
+    """
+
+    client: Client
+    accounts: list[str] = field(default_factory=list)
+    clock: dict[str, Any] | None = None
+    clock_read_at: float = 0.0
+    fired: list[str] = field(default_factory=list)
+    """Ids of the conversations whose timers fired while the kit moved the clock (`KitContext.move_clock`)."""
+
+    def note_clock(self) -> None:
+        """Read the clock as found, before the kit freezes it."""
+        exchange = self.client.request("GET", "/_mock/clock", api_key=None, control=True)
+        if exchange.status == 200 and isinstance(exchange.json, dict) and "now" in exchange.json:
+            self.clock, self.clock_read_at = exchange.json, time.monotonic()
+
+    def restore(self) -> list[str]:
+        """Remove the kit's accounts and put the clock back; return what could not be undone (empty: all)."""
+        problems = []
+        others = set(self.fired) - self._kit_conversations()
+        if others:
+            problems.append(
+                "moving the clock fired timers of conversations the kit did not make (they warned or timed out "
+                f"as they would have later): {', '.join(sorted(others)[:10])}" + (" ..." if len(others) > 10 else "")
+            )
+        for key in self.accounts:
+            exchange = self.client.request("DELETE", f"/_mock/accounts/{key}", api_key=None, control=True)
+            if exchange.status != 200:
+                problems.append(f"account {key} was not removed: {exchange.response_line(200)}")
+        if self.clock is not None:
+            problems += self._restore_clock()
+        return problems
+
+    def _kit_conversations(self) -> set[str]:
+        """The ids of every conversation in the kit's own accounts (only asked when timers fired)."""
+        ids: set[str] = set()
+        for key in self.accounts if self.fired else []:
+            page, pages = 1, 1
+            while page <= pages:
+                exchange = self.client.list({"pageSize": 1000, "page": page}, api_key=key)
+                if exchange.status != 200 or not isinstance(exchange.json, dict):
+                    break
+                ids |= {item.get("id") for item in exchange.json.get("data") or [] if isinstance(item, dict)}
+                pages = ((exchange.json.get("extra") or {}).get("pagination") or {}).get("totalPages") or 0
+                page += 1
+        return ids
+
+    def _restore_clock(self) -> list[str]:
+        assert self.clock is not None
+        found = timestamp_ms(self.clock["now"])
+        if not self.clock.get("frozen"):
+            found += round((time.monotonic() - self.clock_read_at) * 1000)
+        commands = [{"set": format_timestamp(found)}] + ([] if self.clock.get("frozen") else [{"freeze": False}])
+        for command in commands:
+            exchange = self.client.request("POST", "/_mock/clock", json_body=command, api_key=None, control=True)
+            if exchange.status != 200:
+                return [f"the clock was not put back ({command}): {exchange.response_line(200)}"]
+        return []
+
+
+def _kit_account(
+    client: Client, options: KitOptions, run_id: str, suffix: str, config: dict[str, Any], footprint: Footprint
+) -> Account:
     """Add an account of the kit's own to a mock (a fresh key and number), so no other data can interfere."""
     for attempt in range(5):
         number = f"+1555{secrets.randbelow(9_000_000) + 1_000_000}"
@@ -103,6 +190,7 @@ def _kit_account(client: Client, options: KitOptions, run_id: str, suffix: str, 
             json_body={"api_key": key, "agent_numbers": [{"number": number, "sms_config": config}]},
         )
         if exchange.status == 201:
+            footprint.accounts.append(key)
             return Account(
                 Client(options.base_url, key, control_token=options.control_token, timeout=options.request_timeout),
                 number,
@@ -111,11 +199,20 @@ def _kit_account(client: Client, options: KitOptions, run_id: str, suffix: str, 
     raise KitUsageError(f"{options.base_url}: the mock refused to add the kit's account: {exchange.response_line(200)}")
 
 
-def context_for(options: KitOptions, client: Client, health: dict[str, Any] | None, run_id: str) -> KitContext:
+def context_for(
+    options: KitOptions, client: Client, health: dict[str, Any] | None, run_id: str, footprint: Footprint
+) -> KitContext:
+    """The context checks run in: the kit's own accounts on a mock (noted in `footprint`), else the given key.
+
+    Raises:
+        KitUsageError: a required option is missing, or the target refused the key or the kit's account.
+    """
     capabilities = set(health.get("capabilities", [])) if health else set()
+    if health is not None and "clock" in capabilities:
+        footprint.note_clock()
     if health is not None and "accounts" in capabilities:
-        primary = _kit_account(client, options, run_id, "a", KIT_SMS_CONFIG)
-        second = _kit_account(client, options, run_id, "b", {})
+        primary = _kit_account(client, options, run_id, "a", KIT_SMS_CONFIG, footprint)
+        second = _kit_account(client, options, run_id, "b", {}, footprint)
         if "clock" in capabilities:
             client.request("POST", "/_mock/clock", json_body={"freeze": True}, api_key=None, control=True)
         max_creates = options.max_creates
@@ -131,7 +228,7 @@ def context_for(options: KitOptions, client: Client, health: dict[str, Any] | No
             second_client = Client(options.base_url, options.second_api_key, timeout=options.request_timeout)
             second = Account(second_client, options.second_agent_number)
         max_creates = options.max_creates if options.max_creates is not None else DEFAULT_LIVE_MAX_CREATES
-    return KitContext(
+    context = KitContext(
         primary=primary,
         second=second,
         is_mock=health is not None,
@@ -144,34 +241,43 @@ def context_for(options: KitOptions, client: Client, health: dict[str, Any] | No
         seed=options.seed,
         timeout_checks=options.timeout_checks,
     )
+    context.cache["fired"] = footprint.fired  # `KitContext.move_clock` notes there what its moves fired
+    return context
 
 
 def run_kit(options: KitOptions, on_outcome: Any = None) -> KitReport:
     """Run every check (or those named in `options.only`) and return the report.
 
     Raises:
-        KitUsageError: the target is unreachable, or a required option is missing for it.
+        KitUsageError: `options.only` selects no check, the target is unreachable, or a required option is
+            missing for it.
     """
     started = time.perf_counter()
+    try:
+        selected = select(options.only)
+    except UnknownSelection as exc:
+        raise KitUsageError(str(exc)) from None
     run_id = secrets.token_hex(4)
     client, health = connect(options)
+    footprint = Footprint(client)
     try:
-        ctx = context_for(options, client, health, run_id)
+        ctx = context_for(options, client, health, run_id, footprint)
         report = KitReport(options.base_url, ctx.is_mock, options.level, run_id)
-        for spec in load_all().values():
-            if options.only and not any(spec.name == o or spec.name.startswith(o + ".") for o in options.only):
-                continue
+        for spec in selected:
             outcome = run_check(ctx, spec)
             report.outcomes.append(outcome)
             if on_outcome is not None:
                 on_outcome(outcome)
         report.creates = ctx.creates
-        if ctx.has_clock:
-            client.request("POST", "/_mock/clock", json_body={"freeze": False}, api_key=None, control=True)
     except TargetUnreachable as exc:
         raise KitUsageError(str(exc)) from None
     finally:
+        try:  # also on a failure or Ctrl-C: leave the mock as it was found
+            left = footprint.restore()
+        except TargetUnreachable as exc:
+            left = [f"could not clean up: {exc}"]
         client.close()
+    report.left_behind = left
     report.seconds = time.perf_counter() - started
     return report
 
@@ -186,12 +292,19 @@ def run_check(ctx: KitContext, spec: Any) -> CheckOutcome:
         if ctx.read_only and spec.writes:
             raise Skip("--read-only: this check creates conversations")
         spec.run(ctx)
+        confirm_operations(ctx)
     except BudgetExhausted as exc:
         outcome.status, outcome.message = "skipped", f"{exc} (part of the check ran)"
     except Skip as exc:
         outcome.status, outcome.message = "skipped", str(exc)
-    except Violation as violation:
-        binding = LEVEL_ORDER[violation.level] <= LEVEL_ORDER[ctx.level]
+    except Violation as found:
+        violation = found
+        if not ctx.binding(violation.level):  # a difference below the level is no pass on refusals alone either
+            try:
+                confirm_operations(ctx)
+            except Violation as stronger:
+                violation = stronger
+        binding = ctx.binding(violation.level)
         outcome.status = "failed" if binding else "info"
         outcome.message = violation.message
         outcome.violation_level = violation.level
@@ -205,3 +318,44 @@ def run_check(ctx: KitContext, spec: Any) -> CheckOutcome:
         outcome.exchanges = ctx.evidence[-2:]
     outcome.seconds = time.perf_counter() - began
     return outcome
+
+
+OPERATIONS = {("GET", LIST_PATH): "list", ("POST", CREATE_PATH): "create"}
+"""The contract's operations, by method and path, as the kit names them."""
+
+
+def _operation(exchange: Exchange) -> tuple[str, str] | None:
+    path = exchange.url.split("?", 1)[0]
+    return next((op for op in OPERATIONS if exchange.method == op[0] and path.endswith(op[1])), None)
+
+
+def confirm_operations(ctx: KitContext) -> None:
+    """Make sure a check did not pass on refusals alone: each operation it used accepts a valid request.
+
+    A check that sends only invalid requests (and sees them refused) would pass on a target that implements
+    nothing; so when the run has not yet seen an operation accept anything, the kit sends it one valid
+    request of its own (a list of one item, or one create while the budget allows).
+
+    Raises:
+        Violation: documented level; the target refused that valid request.
+    """
+    accepted = ctx.cache.setdefault("accepted_operations", set())
+    used = set()
+    for exchange in ctx.evidence:
+        operation = _operation(exchange)
+        if operation is not None:
+            used.add(operation)
+            if 200 <= exchange.status < 300:
+                accepted.add(operation)
+    for operation in sorted(used - accepted):
+        if operation[0] == "POST" and (ctx.read_only or not ctx.budget_left):
+            continue
+        probe = ctx.list({"pageSize": 1}) if operation[0] == "GET" else ctx.create(ctx.base_body())
+        if not 200 <= probe.status < 300:
+            raise Violation(
+                f"the check saw only refusals, and the target does not implement {operation[0]} {operation[1]}: "
+                f"a valid {OPERATIONS[operation]} request was answered {probe.response_line(300)}",
+                Level.DOCUMENTED,
+                [probe],
+            )
+        accepted.add(operation)

@@ -61,7 +61,12 @@ def _list(ctx: click.Context, value: bool) -> None:
     show_default=True,
     help="Seconds before a request counts as unanswered.",
 )
-@click.option("--only", multiple=True, help="Run only this check or suite prefix (repeatable), e.g. list.filters.")
+@click.option(
+    "--only",
+    multiple=True,
+    help="Run only the checks whose name starts with this (repeatable), e.g. list.filter; one that matches none is "
+    "a usage error.",
+)
 @click.option(
     "--list-checks",
     is_flag=True,
@@ -90,7 +95,8 @@ def check(
 ) -> None:
     """Check that the API at --base-url keeps the contract (CONTRACT.md).
 
-    Exit 0: no violation at the chosen level. 1: at least one. 2: usage error or target unreachable.
+    Exit 0: no violation at the chosen level. 1: at least one, or every selected check was skipped.
+    2: usage error (an --only that matches no check) or target unreachable.
     """
     from contracts.kit import KitOptions, KitUsageError, run_kit
     from contracts.report import outcome_line, print_report, write_json, write_kit_junit
@@ -119,8 +125,10 @@ def check(
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
     print_report(report, click.echo)
+    for problem in report.left_behind:
+        click.echo(f"Warning: {problem}", err=True)
     if junit_xml:
         write_kit_junit(junit_xml, report)
     if json_path:
         write_json(json_path, report)
-    sys.exit(1 if report.failed else 0)
+    sys.exit(0 if report.verdict == "passed" else 1)

@@ -18,7 +18,8 @@ from contracts.models import (
     FilterField,
     FilterOperator,
     format_timestamp,
-    timestamp_ms,
+    parse_timestamp,
+    to_epoch_us,
 )
 
 TIMEOUT_SETTINGS = ("time_out", "timeout_message", "warning_time", "warning_message")
@@ -119,7 +120,7 @@ class Oracle:
             merged.update(active.overrides)
         merged.update({k: body[k] for k in TIMEOUT_SETTINGS if k in body and body[k] is not None})
         warning, time_out = merged.get("warning_time"), merged.get("time_out")
-        if "warning_time" not in body and "time_out" not in body:
+        if body.get("warning_time") is None and body.get("time_out") is None:  # null is the same as absent
             return True
         return warning is None or (time_out is not None and warning < time_out)
 
@@ -152,7 +153,7 @@ class Oracle:
                 conversation_id, api_key, body["user_number"], body["agent_number"], created_at=now, updated_at=now
             )
             self.conversations.append(conversation)
-        sender = body.get("sender", "USER")
+        sender = body.get("sender") or "USER"
         conversation.messages.append(Message(sender, "message", body["message"], now))
         conversation.updated_at = now
         for name in PATHWAY_FIELDS:
@@ -249,21 +250,34 @@ def matches(conversation: Conversation, spec: dict[str, Any]) -> bool:
         return False
     if kind is FieldKind.TIMESTAMP and operator in ("contains", "startsWith", "endsWith"):
         return _text_test(format_timestamp(actual), operator, value)
-    if kind is FieldKind.TIMESTAMP:
-        value = timestamp_ms(value)
+    if kind is FieldKind.TIMESTAMP:  # compared in microseconds: a filter value may be finer than a millisecond
+        actual, value = actual * 1000, to_epoch_us(parse_timestamp(value))
     elif kind is FieldKind.BOOLEAN and isinstance(value, str):
         value = value == "true"
     elif kind is FieldKind.INTEGER:
         value = int(value)
     if kind is FieldKind.OBJECT:
         if operator == "eq":
-            return actual == value
-        return all(key in actual and actual[key] == item for key, item in value.items())
+            return json_equal(actual, value)
+        return all(key in actual and json_equal(actual[key], item) for key, item in value.items())
     if operator == "eq":
         return actual == value
     if operator in ("contains", "startsWith", "endsWith"):
         return _text_test(actual, operator, value)
     return {"gt": actual > value, "gte": actual >= value, "lt": actual < value, "lte": actual <= value}[operator]
+
+
+def json_equal(a: Any, b: Any) -> bool:
+    """JSON equality: `true` is not `1`, `1` is `1.0`, objects and arrays compare member by member."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict | list) or isinstance(b, dict | list):
+        return False
+    return a == b
 
 
 def _text_test(actual: str, operator: str, value: str) -> bool:

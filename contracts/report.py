@@ -56,7 +56,8 @@ def print_report(report: KitReport, echo: Callable[[str], None]) -> None:
     counts = {s: sum(1 for o in report.outcomes if o.status == s) for s in STYLES}
     kind = "a bland-sms-mock" if report.is_mock else "a target without the control API"
     summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-    verdict = click.style("FAILED" if report.failed else "OK", fg="red" if report.failed else "green", bold=True)
+    label = {"failed": "FAILED", "passed": "OK"}.get(report.verdict, "NOTHING CHECKED")
+    verdict = click.style(label, fg="green" if report.verdict == "passed" else "red", bold=True)
     echo("")
     echo(
         f"{verdict}: {summary} at level {report.level.value}; {report.target} is {kind}; "
@@ -73,7 +74,7 @@ def to_json(report: KitReport) -> dict[str, Any]:
         "run_id": report.run_id,
         "creates": report.creates,
         "seconds": round(report.seconds, 3),
-        "outcome": "failed" if report.failed else "passed",
+        "outcome": report.verdict,
         "checks": [
             {
                 "name": o.name,

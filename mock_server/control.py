@@ -145,6 +145,28 @@ def add_account() -> Any:
     )
 
 
+@control.delete("/accounts/<path:key>")
+def remove_account(key: str) -> Any:
+    """Remove an account added at run time, with its conversations; a configured account is refused."""
+    mock = store()
+    with mock.lock:
+        account = mock.account_for_key(key)
+        if account is None:
+            raise ApiError.one(ErrorCode.NOT_FOUND, "api_key: no account has this key")
+        if account.from_config:
+            raise ApiError.one(
+                ErrorCode.INVALID_FIELD, "api_key: a configured account cannot be removed, only one added at run time"
+            )
+        for conversation_id in account.conversations:  # their pending timers find no conversation and lapse
+            mock.conversations.pop(conversation_id, None)
+            mock._owner.pop(conversation_id, None)
+        del mock.accounts[account.name]
+        for each in account.api_keys:
+            mock.by_key.pop(each, None)
+        mock.version += 1
+    return json_response({"status": "ok", "conversations": len(account.conversations)})
+
+
 def _owner(conversation_id: str) -> Account:
     """The account to look in: the API key's; with a valid control token and no key, the conversation's own."""
     if _token_ok() and store().account_for_key(api_key() or "") is None:

@@ -62,9 +62,14 @@ def check(name: str, level: Level, suite: str, *, writes: bool = True, group: st
 
     Checks of one `group` share the conversations they create (and see only those); by default each check
     sees only its own.
+
+    Raises:
+        ValueError: a check of that name is already registered.
     """
 
     def register(function: Callable[[KitContext], None]) -> Callable[[KitContext], None]:
+        if name in REGISTRY:
+            raise ValueError(f"a check named {name!r} is already registered ({REGISTRY[name].run.__qualname__})")
         description = (function.__doc__ or name).strip().splitlines()[0]
         REGISTRY[name] = CheckSpec(name, level, suite, description, function, writes, group)
         return function
@@ -231,6 +236,8 @@ class KitContext:
         )
         if exchange.status != 200 or not isinstance(exchange.json, dict):
             raise Violation(f"the mock refused to move its clock: {exchange.response_line(200)}", Level.MOCK)
+        fired = exchange.json.get("fired") or []
+        self.cache.setdefault("fired", []).extend(e.get("conversation_id") for e in fired if isinstance(e, dict))
         return timestamp_ms(exchange.json["now"])
 
     def record(self, exchange: Exchange) -> Exchange:
@@ -288,3 +295,23 @@ def load_all() -> dict[str, CheckSpec]:
         return SUITE_ORDER.index(prefix) if prefix in SUITE_ORDER else len(SUITE_ORDER)
 
     return {name: REGISTRY[name] for name in sorted(REGISTRY, key=lambda n: (position(n), list(REGISTRY).index(n)))}
+
+
+class UnknownSelection(ValueError):
+    """An `--only` selector that names no check; the message lists the checks there are."""
+
+
+def select(only: tuple[str, ...] | list[str] = ()) -> list[CheckSpec]:
+    """The checks whose name starts with one of `only` (every check when it is empty), in run order.
+
+    A selector is a whole name (`create.appends`) or any prefix of names (`list.filter`, `schema`).
+
+    Raises:
+        UnknownSelection: a selector matches no check.
+    """
+    checks = list(load_all().values())
+    unmatched = [o for o in only if not any(spec.name.startswith(o) for spec in checks)]
+    if unmatched:
+        names = ", ".join(spec.name for spec in checks)
+        raise UnknownSelection(f"--only {' '.join(map(repr, unmatched))} matches no check; the checks are: {names}")
+    return [spec for spec in checks if not only or any(spec.name.startswith(o) for o in only)]

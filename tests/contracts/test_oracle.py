@@ -1,0 +1,481 @@
+"""The kit's oracle on its own, on hand-worked examples: a wrong oracle must fail here, not fail a real service.
+
+Every expected value below is worked out by hand from CONTRACT.md and docs/decisions.md, never computed
+by the oracle or the mock.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from contracts.models import format_timestamp, timestamp_ms
+from contracts.oracle import (
+    Conversation,
+    Message,
+    Oracle,
+    json_equal,
+    matches,
+    operator_applies,
+    sort,
+    total_pages,
+)
+
+T0 = timestamp_ms("2026-01-05T12:00:00.000Z")
+MIN = 60_000
+KEY, OTHER_KEY = "sk-a", "sk-b"
+TIMED, PLAIN = "+15550000001", "+15550000002"
+USER, USER2 = "+15551230000", "+15551239999"
+NUMBER_CONFIG = {"time_out": 900, "timeout_message": "bye", "warning_time": 600, "warning_message": "still there?"}
+
+
+def oracle() -> Oracle:
+    """Two accounts: sk-a with a number that has timeouts (warn 10 min, end 15 min) and one without."""
+    return Oracle({KEY: {TIMED: dict(NUMBER_CONFIG), PLAIN: {}}, OTHER_KEY: {"+15550000009": {}}})
+
+
+def body(message: str = "hi", user: str = USER, agent: str = TIMED, **fields: Any) -> dict[str, Any]:
+    """A create body."""
+    return {"user_number": user, "agent_number": agent, "message": message, **fields}
+
+
+def conversation(conversation_id: str = "c1", messages: int = 0, **fields: Any) -> Conversation:
+    """A conversation built by hand (created at T0), with `messages` USER messages one minute apart."""
+    made = Conversation(conversation_id, KEY, USER, TIMED, created_at=T0, updated_at=T0)
+    made.messages = [Message("USER", "message", f"m{i}", T0 + i * MIN) for i in range(messages)]
+    for name, value in fields.items():
+        setattr(made, name, value)
+    return made
+
+
+def f(field: str, operator: str, value: Any) -> dict[str, Any]:
+    """One filter."""
+    return {"field": field, "operator": operator, "value": value}
+
+
+# ------------------------------------------------------------------------------------ conversation
+
+
+def test_derived_fields_follow_the_history() -> None:
+    empty = conversation()
+    assert (empty.message_count, empty.last_message, empty.last_message_at) == (0, None, None)
+    two = conversation(messages=2)
+    assert (two.message_count, two.last_message, two.last_message_at) == (2, "m1", T0 + MIN)
+    assert two.value("created_at") == T0 and two.value("message_count") == 2
+
+
+def test_an_item_writes_timestamps_as_iso_text_and_leaves_out_the_hidden_fields() -> None:
+    item = conversation(messages=1, variables={"a": 1}, curr_pathway_version="v2", timed_out_at=T0).item()
+    assert item["created_at"] == "2026-01-05T12:00:00.000Z" and item["last_message_at"] == "2026-01-05T12:00:00.000Z"
+    assert item["message_count"] == 1 and item["last_message"] == "m0" and item["variables"] == {"a": 1}
+    assert "curr_pathway_version" not in item and "timed_out_at" not in item
+    assert conversation().item()["last_message_at"] is None
+
+
+# ------------------------------------------------------------------------------------------ filters
+
+TEXT_CASES = [
+    (f("user_number", "eq", USER), True),
+    (f("user_number", "eq", USER2), False),
+    (f("user_number", "contains", "5123"), True),
+    (f("user_number", "contains", "999"), False),
+    (f("user_number", "startsWith", "+1555"), True),
+    (f("user_number", "startsWith", "1555"), False),
+    (f("user_number", "endsWith", "0000"), True),
+    (f("user_number", "endsWith", "+1555"), False),
+    (f("user_number", "gt", "+15551229999"), True),
+    (f("user_number", "gt", USER), False),
+    (f("user_number", "gte", USER), True),
+    (f("user_number", "lt", USER), False),
+    (f("user_number", "lt", USER2), True),
+    (f("user_number", "lte", USER), True),
+    (f("agent_number", "eq", TIMED), True),
+    (f("current_node_id", "contains", "node"), False),  # case-sensitive [mock]: the node is "Node_A"
+    (f("current_node_id", "contains", "Node"), True),
+    (f("curr_pathway_id", "eq", "pw-1"), True),
+    (f("curr_pathway_version", "startsWith", "v"), True),
+]
+
+TIMESTAMP_CASES = [
+    (f("created_at", "eq", "2026-01-05T12:00:00Z"), True),
+    (f("created_at", "eq", "2026-01-05T13:00:00+01:00"), True),  # the same instant in another offset
+    (f("created_at", "eq", "2026-01-05T12:00:00"), True),  # no offset reads as UTC [mock]
+    (f("created_at", "eq", "2026-01-05T12:00:00.001Z"), False),
+    (f("created_at", "gt", "2026-01-05T11:59:59.999Z"), True),
+    (f("created_at", "gt", "2026-01-05T12:00:00.000Z"), False),
+    (f("created_at", "gte", "2026-01-05T12:00:00.000Z"), True),
+    (f("created_at", "lt", "2026-01-05T12:00:00.000Z"), False),
+    (f("created_at", "lte", "2026-01-05T12:00:00.000Z"), True),
+    (f("created_at", "lt", "2026-01-05T12:00:00.0005Z"), True),  # half a millisecond later is later
+    (f("created_at", "gt", "2026-01-05T11:59:59.9995Z"), True),  # half a millisecond earlier is earlier
+    (f("created_at", "gt", "2026-01-05"), True),  # a date is its midnight
+    (f("created_at", "lt", "2026-01-05"), False),
+    (f("created_at", "startsWith", "2026-01-05"), True),  # substring operators read the ISO text [mock]
+    (f("created_at", "contains", "T12:00"), True),
+    (f("created_at", "endsWith", ".000Z"), True),
+    (f("created_at", "endsWith", "+00:00"), False),
+    (f("updated_at", "eq", "2026-01-05T12:05:00Z"), True),
+    (f("timed_out_at", "eq", None), True),  # never timed out: null
+    (f("timed_out_at", "gt", "2000-01-01T00:00:00Z"), False),  # a null field matches no operator but eq null
+    (f("timed_out_at", "lt", "2100-01-01T00:00:00Z"), False),
+    (f("timed_out_at", "contains", "2"), False),
+    (f("created_at", "eq", None), False),
+]
+
+BOOLEAN_AND_COUNT_CASES = [
+    (f("is_active", "eq", True), True),
+    (f("is_active", "eq", "true"), True),
+    (f("is_active", "eq", False), False),
+    (f("is_active", "eq", "false"), False),
+    (f("is_active", "gt", False), True),  # false < true [mock]
+    (f("is_active", "lt", True), False),
+    (f("is_active", "lte", True), True),
+    (f("is_active", "gte", "false"), True),
+    (f("message_count", "eq", 10), True),
+    (f("message_count", "eq", "10"), True),
+    (f("message_count", "eq", 10.0), True),
+    (f("message_count", "gt", 9), True),  # as a number: 10 > 9, though "10" < "9" as text
+    (f("message_count", "gt", "9"), True),
+    (f("message_count", "lt", 9), False),
+    (f("message_count", "lt", 100), True),  # "10" > "100" as text would be wrong too
+    (f("message_count", "gte", 10), True),
+    (f("message_count", "lte", 9), False),
+    (f("message_count", "eq", None), False),
+]
+
+VARIABLE_CASES = [
+    (f("variables", "eq", {"a": 1, "b": {"c": True}, "s": "x"}), True),
+    (f("variables", "eq", {"a": 1}), False),  # eq compares the whole object
+    (f("variables", "eq", {"a": 1.0, "b": {"c": True}, "s": "x"}), True),  # 1 equals 1.0 [mock]
+    (f("variables", "contains", {"a": 1}), True),
+    (f("variables", "contains", {"a": 1.0}), True),
+    (f("variables", "contains", {"a": 2}), False),
+    (f("variables", "contains", {"z": 1}), False),  # a key the conversation does not have
+    (f("variables", "contains", {"a": 1, "z": 1}), False),  # every given key must be present
+    (f("variables", "contains", {"a": 1, "s": "x"}), True),
+    (f("variables", "contains", {"b": {"c": True}}), True),
+    (f("variables", "contains", {"b": {"c": 1}}), False),  # true is not 1 [mock]
+    (f("variables", "contains", {"s": "X"}), False),
+    (f("variables", "contains", {}), True),  # no key given: nothing to miss
+    (f("variables", "eq", None), False),
+]
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    TEXT_CASES + TIMESTAMP_CASES + BOOLEAN_AND_COUNT_CASES + VARIABLE_CASES,
+    ids=lambda v: f"{v['field']} {v['operator']} {v['value']!r}" if isinstance(v, dict) else str(v),
+)
+def test_a_filter_keeps_exactly_what_the_contract_says(spec: dict[str, Any], expected: bool) -> None:
+    subject = conversation(
+        messages=10,
+        updated_at=T0 + 5 * MIN,
+        current_node_id="Node_A",
+        curr_pathway_id="pw-1",
+        curr_pathway_version="v3",
+        variables={"a": 1, "b": {"c": True}, "s": "x"},
+    )
+    assert matches(subject, spec) is expected
+
+
+def test_message_count_compares_as_a_number_across_9_10_and_100() -> None:
+    counts = {"n9": 9, "n10": 10, "n100": 100}
+    subjects = [conversation(name, messages=count) for name, count in counts.items()]
+    assert [c.id for c in subjects if matches(c, f("message_count", "gt", 9))] == ["n10", "n100"]
+    assert [c.id for c in subjects if matches(c, f("message_count", "lt", 10))] == ["n9"]
+    assert [c.id for c in subjects if matches(c, f("message_count", "gte", "100"))] == ["n100"]
+
+
+def test_json_equal_keeps_booleans_apart_from_numbers() -> None:
+    assert json_equal(1, 1.0) and json_equal({"a": [1, {"b": 2}]}, {"a": [1.0, {"b": 2.0}]})
+    assert not json_equal(True, 1) and not json_equal(0, False) and not json_equal([True], [1])
+    assert not json_equal({"a": 1}, {"a": 1, "b": 2}) and not json_equal([1], [1, 1])
+    assert not json_equal("1", 1) and not json_equal({}, []) and json_equal(None, None)
+
+
+@pytest.mark.parametrize(
+    ("field", "operator", "applies"),
+    [
+        ("user_number", "gt", True),
+        ("user_number", "endsWith", True),
+        ("created_at", "contains", True),
+        ("timed_out_at", "lte", True),
+        ("is_active", "eq", True),
+        ("is_active", "gte", True),
+        ("is_active", "contains", False),
+        ("message_count", "lt", True),
+        ("message_count", "startsWith", False),
+        ("variables", "eq", True),
+        ("variables", "contains", True),
+        ("variables", "startsWith", False),
+        ("variables", "gt", False),
+    ],
+)
+def test_operator_applies_by_the_kind_of_field(field: str, operator: str, applies: bool) -> None:
+    assert operator_applies(field, operator) is applies
+
+
+# --------------------------------------------------------------------------------------------- sort
+
+
+def test_nulls_sort_last_in_asc_and_first_in_desc() -> None:
+    subjects = [
+        conversation("c1", curr_pathway_id="p2"),
+        conversation("c2"),
+        conversation("c3", curr_pathway_id="p1"),
+        conversation("c4"),
+    ]
+    assert [c.id for c in sort(subjects, "curr_pathway_id", "asc")] == ["c3", "c1", "c2", "c4"]
+    assert [c.id for c in sort(subjects, "curr_pathway_id", "desc")] == ["c4", "c2", "c1", "c3"]
+
+
+def test_ties_are_broken_by_id_in_the_sort_direction() -> None:
+    subjects = [conversation(name, messages=2) for name in ("c2", "c3", "c1")] + [conversation("c0", messages=1)]
+    assert [c.id for c in sort(subjects, "message_count", "asc")] == ["c0", "c1", "c2", "c3"]
+    assert [c.id for c in sort(subjects, "message_count", "desc")] == ["c3", "c2", "c1", "c0"]
+
+
+def test_is_active_sorts_false_before_true_and_counts_as_numbers() -> None:
+    subjects = [
+        conversation("a", is_active=True, messages=10),
+        conversation("b", is_active=False, messages=9),
+        conversation("c", is_active=True, messages=100),
+    ]
+    assert [c.id for c in sort(subjects, "is_active", "asc")] == ["b", "a", "c"]
+    assert [c.id for c in sort(subjects, "is_active", "desc")] == ["c", "a", "b"]
+    assert [c.id for c in sort(subjects, "message_count", "asc")] == ["b", "a", "c"]
+
+
+def test_timestamps_sort_as_instants_with_null_timeouts_last_in_asc() -> None:
+    subjects = [
+        conversation("x", timed_out_at=T0 + 2 * MIN),
+        conversation("y", timed_out_at=None),
+        conversation("z", timed_out_at=T0 + MIN),
+    ]
+    assert [c.id for c in sort(subjects, "timed_out_at", "asc")] == ["z", "x", "y"]
+    assert [c.id for c in sort(subjects, "timed_out_at", "desc")] == ["y", "x", "z"]
+
+
+# ---------------------------------------------------------------------------------------- pagination
+
+
+def test_total_pages_is_the_ceiling_and_zero_when_nothing_matches() -> None:
+    assert [total_pages(n, 2) for n in (0, 1, 2, 3, 4, 5)] == [0, 1, 1, 2, 2, 3]
+    assert total_pages(25, 25) == 1 and total_pages(26, 25) == 2
+
+
+def test_query_pages_sorts_filters_and_keeps_to_the_account() -> None:
+    model = oracle()
+    for minute, user in enumerate(("+15550000101", "+15550000102", "+15550000103", "+15550000104", "+15550000105")):
+        model.create(KEY, body(user=user, agent=PLAIN), T0 + minute * MIN, f"k{minute}")
+    model.create(OTHER_KEY, body(user="+15550000101", agent="+15550000009"), T0 + 9 * MIN, "other")
+    assert model.query(KEY, {}, []) == (["k4", "k3", "k2", "k1", "k0"], 5)  # default: created_at desc
+    assert model.query(KEY, {"sortDir": "asc", "pageSize": 2}, []) == (["k0", "k1"], 5)
+    assert model.query(KEY, {"sortDir": "asc", "pageSize": 2, "page": 3}, []) == (["k4"], 5)
+    assert model.query(KEY, {"sortDir": "asc", "pageSize": 2, "page": 4}, []) == ([], 5)
+    assert model.query(KEY, {"sortBy": "user_number", "pageSize": "2", "page": "2"}, []) == (["k2", "k1"], 5)
+    two = [f("created_at", "gte", format_timestamp(T0 + MIN)), f("user_number", "lt", "+15550000104")]
+    assert model.query(KEY, {"sortDir": "asc"}, two) == (["k1", "k2"], 2)  # filters are ANDed
+    assert model.query(OTHER_KEY, {}, []) == (["other"], 1)
+
+
+# ------------------------------------------------------------------------------------------- create
+
+
+def test_a_first_create_opens_a_conversation_and_a_second_appends() -> None:
+    model = oracle()
+    assert model.expected_target(KEY, body()) is None
+    first = model.create(KEY, body(request_data={"a": 1, "n": {"x": 1}}, curr_pathway_id="pw"), T0, "c1")
+    assert (first.created_at, first.updated_at, first.is_active, first.message_count) == (T0, T0, True, 1)
+    assert first.messages[0] == Message("USER", "message", "hi", T0) and first.timer_started_at is None
+    assert model.expected_target(KEY, body()) == "c1"
+    again = model.create(KEY, body("two", request_data={"n": {"y": 2}, "b": 2}, current_node_id="n1"), T0 + MIN, "x")
+    assert again is first and [c.id for c in model.conversations] == ["c1"]
+    assert (first.created_at, first.updated_at, first.last_message, first.message_count) == (T0, T0 + MIN, "two", 2)
+    assert first.variables == {"a": 1, "n": {"y": 2}, "b": 2}  # shallow merge
+    assert (first.curr_pathway_id, first.current_node_id) == ("pw", "n1")  # a field not given keeps its value
+
+
+def test_a_null_sender_is_a_user_message() -> None:
+    model = oracle()
+    made = model.create(KEY, body(sender=None), T0, "c1")
+    assert made.messages[0].sender == "USER" and made.timer_started_at is None
+
+
+def test_the_same_numbers_in_another_account_are_another_conversation() -> None:
+    model = oracle()
+    model.numbers[OTHER_KEY][TIMED] = {}
+    model.create(KEY, body(), T0, "mine")
+    assert model.expected_target(OTHER_KEY, body()) is None
+    model.create(OTHER_KEY, body(), T0, "theirs")
+    assert model.active(KEY, USER, TIMED).id == "mine" and model.active(OTHER_KEY, USER, TIMED).id == "theirs"
+
+
+def test_new_conversation_archives_the_active_one_at_that_instant() -> None:
+    model = oracle()
+    old = model.create(KEY, body(sender="AGENT"), T0, "c1")
+    assert model.expected_target(KEY, body(new_conversation=True)) is None
+    new = model.create(KEY, body(new_conversation=True), T0 + MIN, "c2")
+    assert (old.is_active, old.updated_at, old.timer_started_at, old.timed_out_at) == (False, T0 + MIN, None, None)
+    assert new.is_active and model.active(KEY, USER, TIMED) is new
+    assert model.settle(T0 + 100 * MIN) == []  # the archived conversation's timer was cancelled
+
+
+# ------------------------------------------------------------------------------------------- timers
+
+
+def test_an_agent_message_schedules_the_warning_then_the_timeout() -> None:
+    model = oracle()
+    made = model.create(KEY, body(sender="AGENT"), T0, "c1")
+    assert [(due, kind) for due, kind, _ in model.due_timers()] == [
+        (T0 + 10 * MIN, "warning"),
+        (T0 + 15 * MIN, "timeout"),
+    ]
+    assert made.timer_started_at == T0
+
+
+def test_the_timeline_warning_then_timeout_each_at_its_due_instant() -> None:
+    model = oracle()
+    made = model.create(KEY, body(sender="AGENT"), T0, "c1")
+    assert model.settle(T0 + 10 * MIN - 1) == [] and made.message_count == 1
+    assert model.settle(T0 + 10 * MIN) == [(T0 + 10 * MIN, "warning", "c1")]  # due at now fires at now
+    assert made.is_active and made.message_count == 2 and made.last_message == "still there?"
+    assert made.updated_at == T0 + 10 * MIN and made.last_message_at == T0 + 10 * MIN  # the warning moves updated_at
+    assert made.messages[-1] == Message("AGENT", "warning", "still there?", T0 + 10 * MIN)
+    assert model.settle(T0 + 15 * MIN - 1) == [] and made.is_active
+    assert model.settle(T0 + 15 * MIN) == [(T0 + 15 * MIN, "timeout", "c1")]
+    assert (made.is_active, made.timed_out_at, made.updated_at) == (False, T0 + 15 * MIN, T0 + 15 * MIN)
+    assert made.message_count == 3 and made.messages[-1] == Message("AGENT", "timeout", "bye", T0 + 15 * MIN)
+    assert model.settle(T0 + 1000 * MIN) == [] and model.due_timers() == []
+
+
+def test_a_late_look_sees_both_timers_stamped_with_their_due_instants() -> None:
+    model = oracle()
+    made = model.create(KEY, body(sender="AGENT"), T0, "c1")
+    assert model.settle(T0 + 600 * MIN) == [(T0 + 10 * MIN, "warning", "c1"), (T0 + 15 * MIN, "timeout", "c1")]
+    assert made.timed_out_at == T0 + 15 * MIN and made.updated_at == T0 + 15 * MIN
+    assert [m.at for m in made.messages] == [T0, T0 + 10 * MIN, T0 + 15 * MIN]
+
+
+def test_a_user_reply_cancels_the_timer() -> None:
+    model = oracle()
+    made = model.create(KEY, body(sender="AGENT"), T0, "c1")
+    model.create(KEY, body("here"), T0 + 5 * MIN, "x")
+    assert made.timer_started_at is None and model.due_timers() == []
+    assert model.settle(T0 + 1000 * MIN) == []
+    assert made.is_active and made.message_count == 2 and made.updated_at == T0 + 5 * MIN
+
+
+def test_a_user_reply_after_the_warning_cancels_the_timeout() -> None:
+    model = oracle()
+    made = model.create(KEY, body(sender="AGENT"), T0, "c1")
+    model.create(KEY, body("sorry"), T0 + 12 * MIN, "x")
+    assert model.settle(T0 + 1000 * MIN) == []
+    assert made.is_active and [m.kind for m in made.messages] == ["message", "warning", "message"]
+
+
+def test_each_agent_message_restarts_the_timer_and_rearms_the_warning() -> None:
+    model = oracle()
+    made = model.create(KEY, body(sender="AGENT"), T0, "c1")
+    model.settle(T0 + 10 * MIN)
+    model.create(KEY, body("again", sender="AGENT"), T0 + 12 * MIN, "x")
+    assert [(due, kind) for due, kind, _ in model.due_timers()] == [
+        (T0 + 22 * MIN, "warning"),
+        (T0 + 27 * MIN, "timeout"),
+    ]
+    model.settle(T0 + 27 * MIN)
+    assert [m.kind for m in made.messages] == ["message", "warning", "message", "warning", "timeout"]
+    assert made.timed_out_at == T0 + 27 * MIN
+
+
+def test_the_warning_does_not_restart_the_timer() -> None:
+    model = oracle()
+    model.create(KEY, body(sender="AGENT"), T0, "c1")
+    model.settle(T0 + 10 * MIN)
+    assert [(due, kind) for due, kind, _ in model.due_timers()] == [(T0 + 15 * MIN, "timeout")]
+
+
+def test_a_timer_due_at_the_instant_of_a_request_fires_before_it() -> None:
+    model = oracle()
+    old = model.create(KEY, body(sender="AGENT"), T0, "c1")
+    new = model.create(KEY, body("just in time"), T0 + 15 * MIN, "c2")
+    assert (old.is_active, old.timed_out_at, old.message_count) == (False, T0 + 15 * MIN, 3)
+    assert new is not old and new.id == "c2" and new.is_active and new.message_count == 1
+
+
+def test_a_timed_out_conversation_is_never_reactivated() -> None:
+    model = oracle()
+    model.create(KEY, body(sender="AGENT"), T0, "c1")
+    model.settle(T0 + 20 * MIN)
+    assert model.active(KEY, USER, TIMED) is None and model.expected_target(KEY, body()) is None
+
+
+def test_no_messages_configured_means_a_silent_warning_and_a_silent_end() -> None:
+    model = oracle()
+    made = model.create(KEY, body(agent=PLAIN, sender="AGENT", time_out=60, warning_time=30), T0, "c1")
+    assert model.settle(T0 + 30_000) == [(T0 + 30_000, "warning", "c1")]
+    assert made.message_count == 1 and made.updated_at == T0  # nothing appended, nothing changed
+    assert model.settle(T0 + 60_000) == [(T0 + 60_000, "timeout", "c1")]
+    assert made.message_count == 1 and not made.is_active and made.timed_out_at == T0 + 60_000
+    assert made.updated_at == T0 + 60_000  # ending changes the conversation
+
+
+def test_a_number_without_time_out_has_no_timer() -> None:
+    model = oracle()
+    model.create(KEY, body(agent=PLAIN, sender="AGENT"), T0, "c1")
+    assert model.due_timers() == [] and model.settle(T0 + 10_000 * MIN) == []
+
+
+# ---------------------------------------------------------------------------------------- overrides
+
+
+def test_effective_settings_are_override_then_number_then_none() -> None:
+    model = oracle()
+    made = model.create(KEY, body(sender="AGENT", warning_message="custom"), T0, "c1")
+    assert model.effective(made, "warning_message") == "custom" and model.effective(made, "time_out") == 900
+    plain = model.create(KEY, body(user=USER2, agent=PLAIN), T0, "c2")
+    assert model.effective(plain, "time_out") is None
+
+
+def test_overrides_persist_setting_by_setting_and_the_latest_wins() -> None:
+    model = oracle()
+    made = model.create(KEY, body(sender="AGENT", time_out=120, warning_time=60, warning_message="custom"), T0, "c1")
+    model.create(KEY, body("still waiting", sender="AGENT", warning_time=90), T0 + 30_000, "x")
+    assert made.overrides == {"time_out": 120, "warning_time": 90, "warning_message": "custom"}
+    assert model.settle(T0 + 120_000 - 1) == []
+    assert model.settle(T0 + 120_000) == [(T0 + 120_000, "warning", "c1")]  # 30 s + 90 s
+    assert made.last_message == "custom"
+    assert model.settle(T0 + 150_000) == [(T0 + 150_000, "timeout", "c1")]  # 30 s + 120 s
+    assert made.last_message == "bye"  # the number's timeout_message: it was not overridden
+
+
+def test_a_null_override_is_no_override() -> None:
+    model = oracle()
+    made = model.create(KEY, body(sender="AGENT", time_out=None, warning_message=None), T0, "c1")
+    assert made.overrides == {} and model.effective(made, "time_out") == 900
+
+
+@pytest.mark.parametrize(
+    ("fields", "ok"),
+    [
+        ({}, True),
+        ({"warning_time": 100}, True),  # below the number's time_out, 900
+        ({"warning_time": 900}, False),  # equal is not below
+        ({"time_out": 30}, False),  # leaves the number's warning_time, 600, in force [mock]
+        ({"time_out": 1000}, True),
+        ({"time_out": 120, "warning_time": 60}, True),
+        ({"warning_time": None, "time_out": None}, True),  # null is the same as absent [mock]
+        ({"agent_number": PLAIN, "warning_time": 30}, False),  # no effective time_out at all [mock]
+        ({"agent_number": PLAIN, "time_out": 30}, True),
+    ],
+)
+def test_timeout_config_is_checked_against_the_effective_settings(fields: dict[str, Any], ok: bool) -> None:
+    assert oracle().timeout_config_ok(KEY, {**body(), **fields}) is ok
+
+
+def test_timeout_config_counts_the_active_conversations_overrides_unless_starting_anew() -> None:
+    model = oracle()
+    model.create(KEY, body(sender="AGENT", time_out=120, warning_time=60), T0, "c1")
+    assert model.timeout_config_ok(KEY, body(warning_time=200)) is False  # appends: time_out 120 in force
+    assert model.timeout_config_ok(KEY, body(warning_time=200, new_conversation=True)) is True  # 900 in force
