@@ -93,7 +93,7 @@ def check(
     request_timeout: float,
     only: tuple[str, ...],
 ) -> None:
-    """Check that the API at --base-url keeps the contract (CONTRACT.md).
+    """Check that the API at --base-url keeps the contract (docs/contract.md).
 
     Exit 0: no violation at the chosen level. 1: at least one, or every selected check was skipped.
     2: usage error (an --only that matches no check) or target unreachable.

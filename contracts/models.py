@@ -2,7 +2,7 @@
 
 This module is the single source of truth: the OpenAPI document is generated from it, the mock
 validates requests with it, and the contract kit checks responses against what it describes.
-Every rule here is tagged in CONTRACT.md as [documented], [inferred] or [mock].
+Every rule here is tagged in docs/contract.md as [documented], [inferred] or [mock].
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Named checks of the contract, each tagged with its level in CONTRACT.md, and what they run against.
+"""Named checks of the contract, each tagged with its level in docs/contract.md, and what they run against.
 
 A check is a small function of a `KitContext`. It raises `Violation(message, level)` when the target
 breaks a rule (the level says how binding that rule is), or `Skip(reason)` when it cannot run here
