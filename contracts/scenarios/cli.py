@@ -2,26 +2,35 @@
 
 from __future__ import annotations
 
+import json
 import sys
+import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 import yaml
 
-from contracts.client import Client, ControlError, TargetUnreachable
+from contracts.client import LIST_PATH, Client, ControlError, TargetUnreachable
+from contracts.models import format_timestamp, timestamp_ms
 from contracts.scenarios.loader import ScenarioFileError, expand, load
-from contracts.scenarios.record import scenario_from_journal
-from contracts.scenarios.report import print_scenario, print_summary, write_json, write_replay_junit
-from contracts.scenarios.runner import Outcome, Target, run_scenario
+from contracts.scenarios.record import NothingToRecord, scenario_from_journal
+from contracts.scenarios.report import counted, print_scenario, print_summary, write_json, write_replay_junit
+from contracts.scenarios.runner import Outcome, Target, run_outcome, run_scenario
 
 EXIT_FAILED = 1
+"""replay: a step failed or errored, or the target could not be put back; record: nothing to record."""
 EXIT_USAGE = 2
+"""A usage error, a malformed scenario, a target that cannot be reached or does not serve the API."""
+EXIT_NOTHING_RAN = 3
+"""replay: every step was skipped, so nothing was checked."""
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"Error: {message}", err=True)
     sys.exit(EXIT_USAGE)
 
@@ -40,11 +49,83 @@ def _target(base_url: str | None, api_key: str | None, token: str | None, timeou
     with Client(base_url, api_key, control_token=token, timeout=timeout) as client:
         try:
             control = client.health() is not None
+            if not control:
+                _probe(client, base_url)
         except TargetUnreachable as exc:
             _fail(str(exc))
         except ControlError as exc:
             _fail(f"{base_url}: {exc}")
         yield Target(client, control, api_key, base_url)
+
+
+def _probe(client: Client, base_url: str) -> None:
+    """Make sure a target without the control API serves the API at all (one `GET ...?pageSize=1`)."""
+    answer = client.list({"pageSize": 1})
+    if answer.status in (404, 405):
+        hint = " (leave out the trailing /v1: the paths start with it)" if base_url.rstrip("/").endswith("/v1") else ""
+        _fail(f"{base_url} does not serve Bland's SMS API: GET {LIST_PATH} answered {answer.status}{hint}")
+
+
+@contextmanager
+def _left_as_found(target: Target, reset_target: bool) -> Iterator[list[str]]:
+    """Around a replay on someone's mock: save its state first and put it back after (or, with
+    `reset_target`, say that it is left as the replay leaves it). Yields the list of problems putting it back."""
+    problems: list[str] = []
+    url = target.label
+    if reset_target:
+        yield problems
+        click.echo(f"{url} is left as the last scenario left it (--reset-target).", err=True)
+        return
+    asked = time.monotonic()
+    try:
+        saved = target.client.snapshot()
+    except (ControlError, TargetUnreachable) as exc:
+        _fail(
+            f"cannot save the state of {url} ({exc}), so the replay could not put it back afterwards; "
+            "--reset-target replays anyway, resetting it for each scenario and leaving it as the last one leaves it"
+        )
+    click.echo(f"Saved the state of {url} ({_state_line(saved)}); it is put back after the replay.", err=True)
+    taken = (asked + time.monotonic()) / 2  # the mock read its clock about halfway through the request
+    _note_faults(target)
+    try:
+        yield problems
+    finally:
+        clock = saved.get("clock") or {}
+        if clock.get("now") and not clock.get("frozen"):
+            elapsed_ms = round((time.monotonic() - taken) * 1000)
+            clock["now"] = format_timestamp(timestamp_ms(clock["now"]) + elapsed_ms)
+        try:
+            target.client.control("PUT", "snapshot", saved)
+            click.echo(f"Put {url} back as it was ({_state_line(saved)}).", err=True)
+        except (ControlError, TargetUnreachable) as exc:
+            kept = Path(tempfile.mkstemp(prefix="bland-sms-mock-state-", suffix=".json")[1])
+            kept.write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
+            token = " -H 'x-mock-token: $BLAND_SMS_MOCK_CONTROL_TOKEN'" if target.client.control_token else ""
+            problems.append(
+                f"could not put {url} back as it was ({exc}); its state before the replay is in {kept}: curl -X PUT"
+                f" -H 'content-type: application/json'{token} --data-binary @{kept} {url}/_mock/snapshot"
+            )
+            click.echo(f"Error: {problems[-1]}", err=True)
+
+
+def _state_line(snapshot: dict[str, Any]) -> str:
+    clock = snapshot.get("clock") or {}
+    runs = "frozen" if clock.get("frozen") else "running"
+    accounts, conversations = len(snapshot.get("accounts", [])), len(snapshot.get("conversations", []))
+    return f"{counted(accounts, 'account')}, {counted(conversations, 'conversation')}, clock {clock.get('now')} {runs}"
+
+
+def _note_faults(target: Target) -> None:
+    try:
+        listing = target.client.control("GET", "faults")
+    except (ControlError, TargetUnreachable):
+        return
+    rules = listing.get("faults") if isinstance(listing, dict) else None
+    if rules:
+        click.echo(
+            f"Note: {target.label} has {counted(len(rules), 'fault rule')}; they apply to the replay's requests too.",
+            err=True,
+        )
 
 
 @click.command()
@@ -60,6 +141,11 @@ def _target(base_url: str | None, api_key: str | None, token: str | None, timeou
 @click.option(
     "--timeout", default=10.0, show_default=True, type=click.FloatRange(0.1, 300), help="Seconds per request."
 )
+@click.option(
+    "--reset-target",
+    is_flag=True,
+    help="On a --base-url mock: do not put its state back after the replay; leave it as the last scenario leaves it.",
+)
 def replay(
     paths: tuple[str, ...],
     base_url: str | None,
@@ -69,11 +155,15 @@ def replay(
     json_path: str | None,
     verbose: bool,
     timeout: float,
+    reset_target: bool,
 ) -> None:
     """Replay QA scenario files (or directories of them) and report step by step.
 
-    Exit 0 when every scenario passes (or is skipped with its reason), 1 when one fails, 2 on a usage
-    error or a malformed scenario file (nothing is sent then).
+    A mock given by --base-url is reset for each scenario, and put back as it was at the end (its
+    conversations, accounts and clock) unless --reset-target. Exit 0 when every step that ran passed, 1
+    when one failed (or the mock could not be put back), 2 on a usage error, a malformed scenario file
+    (nothing is sent then) or a target that cannot be reached or does not serve the API, 3 when nothing
+    ran (every step skipped).
     """
     try:
         files = [load(path) for path in expand(list(paths))]
@@ -84,19 +174,33 @@ def replay(
     results = []
     with _target(base_url, api_key, control_token, timeout) as target:
         if not target.control:
-            click.echo(f"{base_url} has no control API: setup, clock and state steps will be skipped.", err=True)
-        for loaded in files:
-            result = run_scenario(loaded, target)
-            results.append(result)
-            print_scenario(result, click.echo, verbose=verbose)
+            click.echo(
+                f"{base_url} has no control API: setups, clock moves and conversation-state checks cannot run, nor"
+                " can it be reset; the steps that depend on them are skipped, each with the reason.",
+                err=True,
+            )
+        guard = _left_as_found(target, reset_target) if base_url and target.control else _nothing_to_guard()
+        with guard as problems:
+            for loaded in files:
+                result = run_scenario(loaded, target)
+                results.append(result)
+                print_scenario(result, click.echo, verbose=verbose)
         label = target.label
     print_summary(results, click.echo)
     if junit_xml:
         write_replay_junit(junit_xml, results)
     if json_path:
         write_json(json_path, results, label)
-    if any(r.outcome in (Outcome.FAILED, Outcome.ERROR) for r in results):
+    outcome = run_outcome(results)
+    if outcome is Outcome.FAILED or problems:
         sys.exit(EXIT_FAILED)
+    if outcome is Outcome.SKIPPED:
+        sys.exit(EXIT_NOTHING_RAN)
+
+
+@contextmanager
+def _nothing_to_guard() -> Iterator[list[str]]:
+    yield []
 
 
 @click.command()
@@ -106,7 +210,11 @@ def replay(
 @click.option("--name", help="The scenario's name (default: 'Recorded session <date>').")
 @click.option("--keep-time", is_flag=True, help="Set the clock where the journal starts and advance it between steps.")
 def record(base_url: str, out_path: str, control_token: str | None, name: str | None, keep_time: bool) -> None:
-    """Turn a running mock's request journal into a scenario skeleton (fixtures/scenarios format)."""
+    """Turn a running mock's request journal into a scenario skeleton (fixtures/scenarios format).
+
+    Exit 0 when written, 1 when the journal holds no /v1 request to record (no file is written), 2 on a
+    usage error, a mock that cannot be reached, or a file that cannot be written.
+    """
     with Client(base_url, control_token=control_token) as client:
         try:
             if client.health() is None:
@@ -118,12 +226,23 @@ def record(base_url: str, out_path: str, control_token: str | None, name: str | 
         except ControlError as exc:
             _fail(f"{base_url}: {exc}")
     title = name or f"Recorded session {datetime.now(UTC):%Y-%m-%d %H:%M}"
-    document = scenario_from_journal(entries, accounts, name=title, source=base_url, keep_time=keep_time)
+    try:
+        document = scenario_from_journal(entries, accounts, name=title, source=base_url, keep_time=keep_time)
+    except NothingToRecord as exc:
+        click.echo(f"Error: {exc}; no file written.", err=True)
+        sys.exit(EXIT_FAILED)
     text = "# yaml-language-server: $schema=../scenario.schema.json\n" + yaml.safe_dump(
         document, sort_keys=False, allow_unicode=True, width=110
     )
     if out_path == "-":
         click.echo(text, nl=False)
         return
-    Path(out_path).write_text(text, encoding="utf-8")
-    click.echo(f"Wrote {out_path}: {len(document['steps'])} steps from {len(entries)} journal entries.", err=True)
+    try:
+        Path(out_path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"cannot write {out_path}: {exc.strerror or exc}")
+    steps, journalled = (
+        counted(len(document["steps"]), "step"),
+        counted(len(entries), "journal entry", "journal entries"),
+    )
+    click.echo(f"Wrote {out_path}: {steps} from {journalled}.", err=True)

@@ -13,10 +13,15 @@ import json
 from typing import Any
 
 from contracts.models import Scenario, format_duration, timestamp_ms
+from contracts.scenarios.report import counted
 
 API_PATHS = {"/v1/sms/create": "create", "/v1/sms/conversations": "list"}
 WRONG_KEY = "sk-recorded-unknown-key"
 """The key a recorded request with a missing or unknown key is replayed with (the journal masks keys)."""
+
+
+class NothingToRecord(ValueError):
+    """The journal holds no `/v1` request that could become a step; the message says what it holds."""
 
 
 def scenario_from_journal(
@@ -27,10 +32,19 @@ def scenario_from_journal(
     source: str,
     keep_time: bool = False,
 ) -> dict[str, Any]:
-    """A scenario document (valid against `Scenario`) from journal entries and the mock's accounts."""
+    """A scenario document (valid against `Scenario`) from journal entries and the mock's accounts.
+
+    Raises:
+        NothingToRecord: no entry is a create or list request answered by the mock itself.
+    """
     calls = [e for e in entries if e.get("path") in API_PATHS and e.get("method") in ("GET", "POST")]
     faulted = [e for e in calls if e.get("fault")]
     calls = [e for e in calls if not e.get("fault")]
+    if not calls:
+        held = counted(len(entries), "entry", "entries")
+        raise NothingToRecord(
+            f"the journal holds no create or list request to record ({held}, {len(faulted)} answered by fault rules)"
+        )
     keys = {a.get("name"): a.get("api_key") for a in accounts}
     default_account = next((e.get("account") for e in calls if e.get("account")), None)
     runtime = [a for a in accounts if not a.get("from_config", True)]
@@ -50,18 +64,18 @@ def scenario_from_journal(
             steps.append({"advance": format_duration((moment - previous_ms) // 1000)})
         previous_ms = moment
         steps.append(_step(entry, keys, default_account, saved))
-    skipped = f"; {len(faulted)} answered by fault rules were left out" if faulted else ""
+    skipped = f"; {len(faulted)} answered by fault rules left out" if faulted else ""
     document: dict[str, Any] = {
         "name": name,
         "description": (
-            f"Recorded from {source}: {len(calls)} requests{skipped}. A skeleton: review each expectation, "
+            f"Recorded from {source}: {counted(len(calls), 'request')}{skipped}. A skeleton: review each expectation, "
             "give the steps titles, and add state checks (expect: conversation/fields/messages) where they matter."
         ),
         "tags": ["recorded"],
     }
     if setup:
         document["setup"] = setup
-    document["steps"] = steps or [{"list": {}}]
+    document["steps"] = steps
     Scenario.model_validate(document)
     return document
 

@@ -10,12 +10,17 @@ from typing import Any
 import click
 
 from contracts.junit import JUnitCase, write_junit
-from contracts.scenarios.runner import Outcome, ScenarioResult, StepResult
+from contracts.scenarios.runner import Outcome, ScenarioResult, StepResult, run_outcome
 
 MARKS = {Outcome.PASSED: ("✓", "green"), Outcome.FAILED: ("✗", "red"), Outcome.SKIPPED: ("○", "yellow")}
 MARKS[Outcome.ERROR] = ("!", "red")
 
 Echo = Callable[[str], None]
+
+
+def counted(number: int, noun: str, plural: str | None = None) -> str:
+    """`1 step`, `2 steps`, `1 journal entry`, `3 journal entries` (give `plural` when it is not noun + s)."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
 
 
 def _mark(outcome: Outcome) -> str:
@@ -31,6 +36,8 @@ def print_scenario(result: ScenarioResult, echo: Echo, *, verbose: bool = False)
         echo(click.style(f"  {' '.join(result.description.split())}", dim=True))
     if result.reason:
         echo(f"  {result.outcome.value}: {result.reason}")
+    if result.setup_skipped:
+        echo(f"  {_mark(Outcome.SKIPPED)} setup skipped: {result.setup_skipped}")
     for step in result.steps:
         _print_step(step, echo, verbose=verbose)
     counts = ", ".join(f"{result.count(o)} {o.value}" for o in Outcome if result.count(o))
@@ -49,6 +56,8 @@ def _print_step(step: StepResult, echo: Echo, *, verbose: bool) -> None:
         echo(click.style(f"       ⏱ {step.note}", fg="cyan"))
     if step.reason:
         echo(f"       {step.outcome.value}: {step.reason}")
+    for unchecked in step.unchecked:
+        echo(f"       {_mark(Outcome.SKIPPED)} not checked: {unchecked}")
     for check in step.checks:
         if check.passed and not verbose:
             continue
@@ -84,20 +93,33 @@ def print_summary(results: list[ScenarioResult], echo: Echo) -> None:
         echo(row + click.style(f"{symbol} {r.outcome.value}", fg=colour, bold=True))
     totals = {o: sum(1 for r in results if r.outcome is o) for o in Outcome}
     line = ", ".join(f"{n} {o.value}" for o, n in totals.items() if n)
-    echo(click.style(f"{len(results)} scenarios: {line}", bold=True))
+    steps = [step for r in results for step in r.steps]
+    ran = sum(1 for step in steps if step.ran)
+    echo(
+        click.style(
+            f"{counted(len(results), 'scenario')}: {line}; {ran} of {counted(len(steps), 'step')} ran", bold=True
+        )
+    )
+    if run_outcome(results) is Outcome.SKIPPED:
+        echo(
+            click.style(
+                "Nothing ran: every step was skipped (the reasons are above), so nothing was checked.", fg="red"
+            )
+        )
 
 
 def to_json(results: list[ScenarioResult], target: str) -> dict[str, Any]:
     """The replay as a JSON document (stable keys, for tools)."""
     return {
         "target": target,
-        "outcome": "failed" if any(r.outcome in (Outcome.FAILED, Outcome.ERROR) for r in results) else "passed",
+        "outcome": run_outcome(results).value,
         "scenarios": [
             {
                 "name": r.name,
                 "path": r.path,
                 "outcome": r.outcome.value,
                 "reason": r.reason,
+                "setup_skipped": r.setup_skipped,
                 "seconds": round(r.seconds, 4),
                 "steps": [_step_json(step) for step in r.steps],
             }
@@ -114,6 +136,7 @@ def _step_json(step: StepResult) -> dict[str, Any]:
         "outcome": step.outcome.value,
         "reason": step.reason,
         "note": step.note,
+        "unchecked": step.unchecked,
         "exchanges": [e.to_dict() for e in step.exchanges],
         "checks": [{"what": c.what, "passed": c.passed, "detail": c.detail, "diff": c.diff} for c in step.checks],
     }

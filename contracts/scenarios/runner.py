@@ -1,8 +1,16 @@
 """Replay one scenario against a target: set it up, send each step, check each expectation.
 
-A target without the control API (a real deployment) cannot be set up, have its clock moved or show a
-conversation's hidden state: such steps are skipped with the reason, never passed. A skipped clock move
-skips the steps after it too, since what they expect depends on the time having moved.
+A target without the control API (a real deployment, `serve --no-control`) cannot take a setup (clock,
+accounts, seeds), move its clock, show a conversation's hidden state or be reset. Every step that does not
+depend on one of those still runs; each one that does is skipped with the reason, never passed:
+
+- a clock move, and every step after a skipped clock move (what they expect assumes the time moved);
+- a step sending the key of an account the setup would have added (`setup.accounts`, `setup.api_key`);
+- a step using a value saved by a skipped step, or re-checking the response of a skipped step;
+- a step whose request or expectations name an instant, when the setup's clock could not be set;
+- a conversation-state check (`expect.conversation`): the step's request still runs, the check does not;
+- a list's contents (`count`, `ids`, `items`, `pagination`, `data`) on an account that was not reset,
+  unless the list filters on `{{ run.id }}`: other conversations may show. Its status is still checked.
 """
 
 from __future__ import annotations
@@ -15,7 +23,15 @@ from enum import StrEnum
 from typing import Any
 
 from contracts.client import Client, ControlError, Exchange, TargetUnreachable
-from contracts.models import Expect, ScenarioStep, format_duration, format_timestamp, timestamp_ms
+from contracts.models import (
+    Expect,
+    ScenarioSetup,
+    ScenarioStep,
+    format_duration,
+    format_timestamp,
+    template_names,
+    timestamp_ms,
+)
 from contracts.scenarios.loader import ScenarioFile
 from contracts.scenarios.matching import diff, mismatches
 from contracts.scenarios.seeds import read_seed
@@ -53,6 +69,13 @@ class StepResult:
     checks: list[CheckResult] = field(default_factory=list)
     reason: str = ""
     note: str = ""
+    unchecked: list[str] = field(default_factory=list)
+    """Expectations of a step that ran but could not be checked on this target, each with the reason."""
+
+    @property
+    def ran(self) -> bool:
+        """Whether the step was carried out (passed, failed or errored), not skipped."""
+        return self.outcome is not Outcome.SKIPPED
 
 
 @dataclass
@@ -65,11 +88,22 @@ class ScenarioResult:
     outcome: Outcome
     steps: list[StepResult] = field(default_factory=list)
     reason: str = ""
+    setup_skipped: str = ""
+    """What of the setup the target could not take, and why (empty when it took all of it)."""
     seconds: float = 0.0
 
     def count(self, outcome: Outcome) -> int:
         """How many steps ended with `outcome`."""
         return sum(1 for step in self.steps if step.outcome is outcome)
+
+
+def run_outcome(results: list[ScenarioResult]) -> Outcome:
+    """A whole replay's outcome: failed if a scenario failed or errored, skipped if no step ran, else passed."""
+    if any(r.outcome in (Outcome.FAILED, Outcome.ERROR) for r in results):
+        return Outcome.FAILED
+    if not any(step.ran for r in results for step in r.steps):
+        return Outcome.SKIPPED
+    return Outcome.PASSED
 
 
 @dataclass
@@ -87,26 +121,24 @@ class _StepFailed(Exception):
 
 
 def run_scenario(loaded: ScenarioFile, target: Target) -> ScenarioResult:
-    """Replay `loaded` against `target` from a clean state (reset first, on a mock)."""
+    """Replay `loaded` against `target`: from a clean state on a mock, else every step that can run."""
     scenario = loaded.scenario
     result = ScenarioResult(str(loaded.path), scenario.name, scenario.description, Outcome.PASSED)
     started = time.perf_counter()
     try:
-        if scenario.setup.needs_control and not target.control:
-            result.outcome = Outcome.SKIPPED
-            result.reason = f"its setup needs the mock's control API, which {target.label} does not have"
-            result.steps = [
-                StepResult(n, s.action, _title(s), Outcome.SKIPPED, reason="the setup was skipped")
-                for n, s in enumerate(scenario.steps, start=1)
-            ]
-            return result
-        try:
-            _set_up(loaded, target)
-        except (ControlError, TargetUnreachable, ValueError) as exc:
-            result.outcome = Outcome.ERROR
-            result.reason = f"setup: {exc}"
-            return result
-        _run_steps(loaded, target, result)
+        if target.control:
+            try:
+                _set_up(loaded, target)
+            except (ControlError, TargetUnreachable, ValueError) as exc:
+                result.outcome = Outcome.ERROR
+                result.reason = f"setup: {exc}"
+                return result
+        elif scenario.setup.needs_control:
+            result.setup_skipped = (
+                f"{_setup_parts(scenario.setup)} needs the mock's control API, which {target.label} does not have;"
+                " the steps that depend on them are skipped"
+            )
+        _Replay(loaded, target, result).run()
         outcomes = {step.outcome for step in result.steps}
         for outcome in (Outcome.ERROR, Outcome.FAILED):
             if outcome in outcomes:
@@ -119,10 +151,17 @@ def run_scenario(loaded: ScenarioFile, target: Target) -> ScenarioResult:
         result.seconds = time.perf_counter() - started
 
 
+def _setup_parts(setup: ScenarioSetup) -> str:
+    parts = [f"the clock at {setup.clock}"] if setup.clock else []
+    if setup.accounts:
+        parts.append("accounts " + ", ".join(a.api_key for a in setup.accounts))
+    if setup.seeds:
+        parts.append("seeds " + ", ".join(setup.seeds))
+    return "its setup (" + "; ".join(parts) + ")"
+
+
 def _set_up(loaded: ScenarioFile, target: Target) -> None:
     setup = loaded.scenario.setup
-    if not target.control:
-        return
     target.client.reset(accounts=True)
     if setup.clock:
         target.client.clock({"set": setup.clock})
@@ -141,43 +180,149 @@ def _default_key(loaded: ScenarioFile, target: Target) -> str | None:
     return target.api_key
 
 
-def _run_steps(loaded: ScenarioFile, target: Target, result: ScenarioResult) -> None:
-    saved: dict[str, Any] = {"run": {"id": secrets.token_hex(6)}}
-    default_key = _default_key(loaded, target)
-    last: Exchange | None = None
-    skip_rest = ""
-    for number, step in enumerate(loaded.scenario.steps, start=1):
-        outcome = StepResult(number, step.action, _title(step), Outcome.PASSED)
-        result.steps.append(outcome)
-        if skip_rest:
-            outcome.outcome, outcome.reason = Outcome.SKIPPED, skip_rest
-            continue
-        if step.needs_control and not target.control:
-            outcome.outcome = Outcome.SKIPPED
-            outcome.reason = f"needs the mock's control API, which {target.label} does not have"
-            if step.action in ("advance", "set"):
-                skip_rest = f"step {number} (a clock move) was skipped, and this step depends on it"
-            continue
+class _Replay:
+    """One scenario's steps on one target: what was saved, what was skipped, and what that rules out."""
+
+    def __init__(self, loaded: ScenarioFile, target: Target, result: ScenarioResult) -> None:
+        setup = loaded.scenario.setup
+        self.steps = loaded.scenario.steps
+        self.target, self.result = target, result
+        self.label = target.label
+        self.default_key = _default_key(loaded, target)
+        self.missing_keys: set[str | None] = set()
+        """Keys of the accounts the setup would have added (its accounts', and its api_key beside them)."""
+        if not target.control and (setup.accounts or setup.seeds):
+            self.missing_keys = {a.api_key for a in setup.accounts} | ({setup.api_key} if setup.api_key else set())
+        self.missing_clock = None if target.control else setup.clock
+        self.saved: dict[str, Any] = {"run": {"id": secrets.token_hex(6)}}
+        self.skipped_saves: dict[str, int] = {}
+        self.last: Exchange | None = None
+        self.last_step: tuple[int, bool] | None = None
+        """The number of the last request step, and whether it was skipped."""
+        self.last_contents_hold = True
+        self.skip_rest = ""
+
+    def run(self) -> None:
+        """Carry out (or skip, with the reason) every step, appending each one's result."""
+        for number, step in enumerate(self.steps, start=1):
+            outcome = StepResult(number, step.action, _title(step), Outcome.PASSED)
+            self.result.steps.append(outcome)
+            reason = self._dependency(number, step)
+            if reason:
+                outcome.outcome, outcome.reason = Outcome.SKIPPED, reason
+                if step.save_as:
+                    self.skipped_saves[step.save_as] = number
+                if step.action in ("create", "list"):
+                    self.last_step = (number, True)
+                continue
+            self._carry_out(number, step, outcome)
+
+    def _dependency(self, number: int, step: ScenarioStep) -> str:
+        """Why `step` cannot run on this target, or ''."""
+        no_control = f"the mock's control API, which {self.label} does not have"
+        if self.skip_rest:
+            return self.skip_rest
+        if step.action in ("advance", "set") and not self.target.control:
+            self.skip_rest = f"step {number} (a clock move) was skipped, and this step depends on it"
+            return f"moving the clock needs {no_control}"
+        dump = step.model_dump(exclude={"save_as", "title"}, exclude_none=True)
+        for name in sorted(template_names(dump)):
+            if name in self.skipped_saves:
+                return f"uses {{{{ {name}.… }}}}, saved by step {self.skipped_saves[name]}, which was skipped"
+        key = self.default_key if step.api_key is None else step.api_key
+        sends_key = step.action in ("create", "list") or (step.expect is not None and step.expect.needs_control)
+        if sends_key and key in self.missing_keys:
+            return f"sends the key {key}, of an account the setup would have added"
+        expect = step.expect
+        rechecks = step.action == "expect" and expect is not None and bool(_response_keys(expect))
+        if rechecks and self.last_step is not None and self.last_step[1]:
+            return f"checks the response of step {self.last_step[0]}, which was skipped"
+        if self.missing_clock and _mentions_instant(dump):
+            return f"its times assume the setup's clock ({self.missing_clock}), which {self.label} could not set"
+        if step.action == "expect" and not rechecks and not self.target.control:
+            return f"reading a conversation's state needs {no_control}"
+        return ""
+
+    def _carry_out(self, number: int, step: ScenarioStep, outcome: StepResult) -> None:
         try:
-            rendered = ScenarioStep.model_validate(render(step.model_dump(exclude_unset=True), saved))
-            api_key = default_key if rendered.api_key is None else (rendered.api_key or None)
-            exchange = _act(rendered, target, api_key, outcome)
+            rendered = ScenarioStep.model_validate(render(step.model_dump(exclude_unset=True), self.saved))
+            api_key = self.default_key if rendered.api_key is None else (rendered.api_key or None)
+            exchange = _act(rendered, self.target, api_key, outcome)
             if exchange is not None:
-                last = exchange
+                self.last, self.last_step = exchange, (number, False)
+                self.last_contents_hold = self.target.control or step.action != "list" or _tagged(step)
                 outcome.exchanges.append(exchange)
             if rendered.expect is not None or exchange is not None:
-                outcome.checks += _check(rendered.expect, exchange or last, target, api_key, outcome)
+                outcome.checks += self._check(rendered.expect, exchange or self.last, api_key, outcome)
             if rendered.save_as and exchange is not None:
-                saved[rendered.save_as] = _saved_value(rendered.action, exchange)
+                self.saved[rendered.save_as] = _saved_value(rendered.action, exchange)
         except (_StepFailed, TemplateError, ControlError) as exc:
             outcome.outcome, outcome.reason = Outcome.ERROR, str(exc)
-            continue
+            return
         except TargetUnreachable as exc:
             outcome.outcome, outcome.reason = Outcome.ERROR, str(exc)
-            skip_rest = f"the target stopped answering at step {number}"
-            continue
+            self.skip_rest = f"the target stopped answering at step {number}"
+            return
         if any(not check.passed for check in outcome.checks):
             outcome.outcome = Outcome.FAILED
+
+    def _check(
+        self, expect: Expect | None, exchange: Exchange | None, api_key: str | None, step: StepResult
+    ) -> list[CheckResult]:
+        checks: list[CheckResult] = []
+        expect = expect or Expect(status=200)
+        response_keys = _response_keys(expect)
+        if exchange is not None and step.action in ("create", "list") and not {"status", "error"} & response_keys:
+            checks.append(_compare("status (200 unless the step says otherwise)", 200, exchange.status))
+        if response_keys:
+            if exchange is None:
+                return [CheckResult("last response", False, "no earlier step sent a request")]
+            unchecked = sorted(LIST_CONTENTS & response_keys) if not self.last_contents_hold else []
+            if unchecked:
+                step.unchecked.append(
+                    f"{', '.join(unchecked)}: the list's contents depend on a fresh account, and {self.label} cannot"
+                    " be reset (a list filtered on {{ run.id }} is checked everywhere)"
+                )
+            checks += _response_checks(expect, exchange, skip=set(unchecked))
+        if expect.conversation is not None:
+            if self.target.control:
+                checks += _state_checks(expect, self.target, api_key, step)
+            else:
+                step.unchecked.append(
+                    f"conversation state: needs the mock's control API, which {self.label} does not have"
+                )
+        return checks
+
+
+LIST_CONTENTS = frozenset({"data", "pagination", "count", "ids", "items"})
+"""The expectations on a list response that depend on everything the account holds."""
+
+
+def _response_keys(expect: Expect) -> set[str]:
+    return expect.model_fields_set - {"conversation", "fields", "messages"}
+
+
+def _tagged(step: ScenarioStep) -> bool:
+    """Whether a list step filters on this run's tag, so that its contents are this run's alone."""
+    return "run" in template_names(step.list or {})
+
+
+def _mentions_instant(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_mentions_instant(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_mentions_instant(v) for v in value)
+    return _is_instant(value)
+
+
+def _is_instant(value: Any) -> bool:
+    if not (isinstance(value, str) and len(value) >= 19 and value[4:5] == "-" and value[10:11] == "T"):
+        return False
+    try:
+        timestamp_ms(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _act(step: ScenarioStep, target: Target, api_key: str | None, outcome: StepResult) -> Exchange | None:
@@ -233,23 +378,6 @@ def _saved_value(action: str, exchange: Exchange) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------- checks
 
 
-def _check(
-    expect: Expect | None, exchange: Exchange | None, target: Target, api_key: str | None, step: StepResult
-) -> list[CheckResult]:
-    checks: list[CheckResult] = []
-    expect = expect or Expect(status=200)
-    response_keys = expect.model_fields_set - {"conversation", "fields", "messages"}
-    if exchange is not None and step.action in ("create", "list") and not {"status", "error"} & response_keys:
-        checks.append(_compare("status (200 unless the step says otherwise)", 200, exchange.status))
-    if response_keys:
-        if exchange is None:
-            return [CheckResult("last response", False, "no earlier step sent a request")]
-        checks += _response_checks(expect, exchange)
-    if expect.conversation is not None:
-        checks += _state_checks(expect, target, api_key, step)
-    return checks
-
-
 def _compare(what: str, expected: Any, actual: Any) -> CheckResult:
     expected = _normal_times(expected)
     found = mismatches(expected, actual)
@@ -260,9 +388,10 @@ def _compare(what: str, expected: Any, actual: Any) -> CheckResult:
     return CheckResult(what, False, detail, diff(expected, actual) if shows_diff else "")
 
 
-def _response_checks(expect: Expect, exchange: Exchange) -> list[CheckResult]:
+def _response_checks(expect: Expect, exchange: Exchange, *, skip: set[str]) -> list[CheckResult]:
     checks = []
     data = exchange.data
+    wanted = expect.model_fields_set - skip
     if expect.status is not None:
         checks.append(_compare("status", expect.status, exchange.status))
     if expect.error is not None:
@@ -275,17 +404,17 @@ def _response_checks(expect: Expect, exchange: Exchange) -> list[CheckResult]:
         shown = "; ".join(texts) or "no error messages"
         detail = "" if ok else f"no message mentions {expect.error_mentions!r}: {shown}"
         checks.append(CheckResult("error message", ok, detail))
-    if "data" in expect.model_fields_set:
+    if "data" in wanted:
         checks.append(_compare("data", expect.data, data))
-    if expect.pagination is not None:
+    if expect.pagination is not None and "pagination" in wanted:
         checks.append(_compare("pagination", expect.pagination, exchange.pagination))
     items = data if isinstance(data, list) else None
-    if expect.count is not None:
+    if expect.count is not None and "count" in wanted:
         checks.append(_compare("count", expect.count, None if items is None else len(items)))
-    if expect.ids is not None:
+    if expect.ids is not None and "ids" in wanted:
         ids = None if items is None else [item.get("id") if isinstance(item, dict) else item for item in items]
         checks.append(_compare("ids", expect.ids, ids))
-    if expect.items is not None:
+    if expect.items is not None and "items" in wanted:
         checks.append(_compare("items", expect.items, items))
     return checks
 

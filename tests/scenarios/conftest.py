@@ -1,11 +1,15 @@
-"""Fixtures for replay tests: a served mock per module (reset by the runner per scenario), and the CLI."""
+"""Fixtures for replay tests: a served mock per module (reset by the runner per scenario), a `serve
+--no-control` process, and the CLI."""
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Iterator
 
 import pytest
 from click.testing import CliRunner
+from scenario_support import start_serve
 
 from contracts.client import Client
 from contracts.scenarios.runner import Target
@@ -31,3 +35,14 @@ def mock_target(served_mock: BlandMock) -> Iterator[Target]:
 def cli() -> CliRunner:
     """Runs `bland-sms-mock` commands in-process."""
     return CliRunner()
+
+
+@pytest.fixture(scope="module")
+def no_control_url() -> Iterator[str]:
+    """The URL of `bland-sms-mock serve --no-control` (a target without the control API), stopped by its PID."""
+    process, url = start_serve("--no-control")
+    try:
+        yield url
+    finally:
+        os.kill(process.pid, signal.SIGTERM)
+        process.communicate(timeout=15)

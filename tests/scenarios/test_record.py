@@ -66,7 +66,7 @@ def test_the_skeleton_names_ids_keys_and_expectations(recorded: Path) -> None:
 def test_the_recorded_scenario_replays_green_on_a_fresh_mock(recorded: Path) -> None:
     result = CliRunner().invoke(main, ["replay", str(recorded)])
     assert result.exit_code == 0, result.output
-    assert "1 scenarios: 1 passed" in result.output
+    assert "1 scenario: 1 passed; 7 of 7 steps ran" in result.output
 
 
 def test_record_to_stdout_and_from_a_mock_that_is_not_there(tmp_path: Path) -> None:
@@ -77,3 +77,25 @@ def test_record_to_stdout_and_from_a_mock_that_is_not_there(tmp_path: Path) -> N
     assert result.exit_code == 0 and "list: {}" in result.output
     result = CliRunner().invoke(main, ["record", "--base-url", "http://127.0.0.1:9", "--out", str(tmp_path / "x")])
     assert result.exit_code == 2 and "cannot reach the target" in result.output
+
+
+def test_record_of_an_empty_journal_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "empty.yaml"
+    with BlandMock() as mock:
+        mock.start()
+        result = CliRunner().invoke(main, ["record", "--base-url", mock.url, "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert "the journal holds no create or list request to record (0 entries" in result.output
+    assert "no file written" in result.output and not out.exists()
+
+
+def test_record_into_a_missing_directory_is_one_clear_line(tmp_path: Path) -> None:
+    with BlandMock() as mock:
+        mock.start()
+        httpx.get(f"{mock.url}/v1/sms/conversations", headers={"authorization": mock.api_key})
+        missing = CliRunner().invoke(main, ["record", "--base-url", mock.url, "--out", str(tmp_path / "no" / "x.yaml")])
+        written = CliRunner().invoke(main, ["record", "--base-url", mock.url, "--out", str(tmp_path / "x.yaml")])
+    assert missing.exit_code == 2, missing.output
+    assert f"Error: cannot write {tmp_path / 'no' / 'x.yaml'}: No such file or directory" in missing.output
+    assert isinstance(missing.exception, SystemExit), missing.exception  # not an OSError traceback
+    assert written.exit_code == 0 and "1 step from 1 journal entry." in written.output

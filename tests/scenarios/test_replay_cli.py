@@ -1,4 +1,5 @@
-"""`bland-sms-mock replay` as QA runs it: reports, diffs, exit codes, malformed files, targets without control."""
+"""`bland-sms-mock replay` as QA runs it: reports, diffs, exit codes, malformed files (other targets:
+test_replay_targets.py)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,8 @@ import pytest
 from click.testing import CliRunner
 from scenario_support import SCENARIOS
 
-from mock_server.app import create_app
 from mock_server.cli import main
 from mock_server.handle import BlandMock
-from mock_server.serving import BackgroundServer
 
 pytestmark = pytest.mark.e2e
 
@@ -144,48 +143,6 @@ def test_an_unreachable_target_is_one_clear_line(cli: CliRunner) -> None:
     )
     assert result.exit_code == 2
     assert "cannot reach the target" in result.output and "Traceback" not in result.output
-
-
-def test_without_a_control_api_steps_that_need_it_are_skipped_with_the_reason(cli: CliRunner, tmp_path: Path) -> None:
-    plain = write(
-        tmp_path,
-        "plain.yaml",
-        """name: Works anywhere
-steps:
-  - create:
-      {user_number: "+15550001111", agent_number: "+15552223333", message: "hi", request_data: {run: "{{ run.id }}"}}
-    save_as: chat
-  - list: {filters: [{field: variables, operator: contains, value: {run: "{{ run.id }}"}}]}
-    expect: {ids: ["{{ chat.conversation_id }}"]}
-  - title: Needs the control API
-    expect: {conversation: "{{ chat.conversation_id }}", fields: {message_count: 1}}
-  - advance: 15m
-  - list: {}
-""",
-    )
-    server = BackgroundServer(create_app(control=False)).start()
-    try:
-        result = cli.invoke(
-            main,
-            [
-                "replay",
-                str(plain),
-                str(SCENARIOS / "04_timeout_with_warning.yaml"),
-                "--base-url",
-                server.url,
-                "--api-key",
-                "sk-demo-bland-sms-mock",
-                "-v",
-            ],
-        )
-    finally:
-        server.stop()
-    assert result.exit_code == 0, result.output
-    assert "has no control API" in result.output
-    assert "skipped: needs the mock's control API" in result.output
-    assert "skipped: step 4 (a clock move) was skipped, and this step depends on it" in result.output
-    assert "skipped: its setup needs the mock's control API" in result.output
-    assert "2 passed, 3 skipped" in result.output
 
 
 def test_a_template_the_response_cannot_fill_is_a_step_error(cli: CliRunner, tmp_path: Path) -> None:
