@@ -147,6 +147,8 @@ def list_item_fields(ctx: KitContext) -> None:
 @check("list.defaults", Level.DOCUMENTED, "behaviour", writes=False, group="list")
 def list_defaults(ctx: KitContext) -> None:
     """Without parameters: page 1, 25 per page, newest first by created_at, with the pagination block."""
+    if not ctx.read_only:
+        data_set(ctx)  # so that the default order is seen over conversations of distinct instants
     exchange = ctx.list({})
     ctx.ok(exchange, "list")
     pagination = exchange.pagination
