@@ -291,8 +291,10 @@ def run_check(ctx: KitContext, spec: Any) -> CheckOutcome:
     try:
         if ctx.read_only and spec.writes:
             raise Skip("--read-only: this check creates conversations")
+        ctx.cache.pop(("notes", ctx.group), None)
         spec.run(ctx)
         confirm_operations(ctx)
+        ctx.raise_notes()
     except BudgetExhausted as exc:
         outcome.status, outcome.message = "skipped", f"{exc} (part of the check ran)"
     except Skip as exc:

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from contracts.client import Exchange
 from contracts.junit import JUnitCase, write_junit
 from contracts.kit import CheckOutcome, KitReport
 
@@ -33,11 +34,23 @@ def outcome_line(outcome: CheckOutcome) -> str:
     return head + tail
 
 
+def distinct(exchanges: list[Exchange]) -> list[Exchange]:
+    """The exchanges with repeats left out (one request and answer kept twice is shown once)."""
+    kept: list[Exchange] = []
+    forms: list[dict[str, Any]] = []
+    for exchange in exchanges:
+        form = exchange.to_dict()
+        if form not in forms:
+            kept.append(exchange)
+            forms.append(form)
+    return kept
+
+
 def evidence(outcome: CheckOutcome) -> list[str]:
     """For a failure: what broke, and the exact requests and responses that show it, with curl commands."""
     lines = [f"  {line}" for line in outcome.message.splitlines()]
     lines.append(f"  rule level: {outcome.violation_level.value if outcome.violation_level else outcome.level.value}")
-    for exchange in outcome.exchanges:
+    for exchange in distinct(outcome.exchanges):
         lines += [
             f"  request:  {exchange.request_line()}",
             f"  response: {exchange.response_line(800)}",
@@ -85,7 +98,7 @@ def to_json(report: KitReport) -> dict[str, Any]:
                 "message": o.message,
                 "violation_level": o.violation_level.value if o.violation_level else None,
                 "seconds": round(o.seconds, 3),
-                "evidence": [e.to_dict() for e in o.exchanges],
+                "evidence": [e.to_dict() for e in distinct(o.exchanges)],
             }
             for o in report.outcomes
         ],

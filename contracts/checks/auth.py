@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contracts.checks import KitContext, Skip, check, fail
 from contracts.checks.create import coded, refused
+from contracts.checks.paging import list_all
 from contracts.models import Level
 
 
@@ -24,6 +25,9 @@ def auth_required(ctx: KitContext) -> None:
         refused(exchange, what, Level.DOCUMENTED)
     for what, exchange in cases:
         coded(exchange, what, 401, "AUTH_FAILURE")
+    bearer = ctx.record(ctx.primary.client.list({"pageSize": 1}, api_key=f"Bearer {ctx.primary.api_key}"))
+    if bearer.status != 200:
+        fail(f"a key sent as 'Bearer <key>' was refused ({bearer.response_line(160)})", Level.MOCK)
 
 
 @check("auth.isolation", Level.INFERRED, "behaviour")
@@ -37,10 +41,8 @@ def auth_isolation(ctx: KitContext) -> None:
     theirs = ctx.ok(ctx.create(body, account=ctx.second), "create with the second key")["conversation_id"]
     if theirs == mine:
         fail("two accounts writing to the same customer share one conversation", Level.INFERRED)
-    seen_first = {i.get("id") for i in ctx.ok(ctx.list({"pageSize": 1000}), "list") if isinstance(i, dict)}
-    seen_second = {
-        i.get("id") for i in ctx.ok(ctx.list({"pageSize": 1000}, account=ctx.second), "list") if isinstance(i, dict)
-    }
+    seen_first = {i.get("id") for i in list_all(ctx) if isinstance(i, dict)}
+    seen_second = {i.get("id") for i in list_all(ctx, account=ctx.second) if isinstance(i, dict)}
     if theirs in seen_first or mine in seen_second:
         fail("an account's list shows another account's conversation", Level.INFERRED)
     if mine not in seen_first or theirs not in seen_second:

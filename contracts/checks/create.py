@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from contracts.checks import KitContext, Violation, check, fail
+from contracts.checks import KitContext, Skip, Violation, check, fail
 from contracts.client import Exchange
 from contracts.models import Level
 
@@ -18,8 +20,9 @@ def find(ctx: KitContext, conversation_id: str, **params: Any) -> dict[str, Any]
         if "user_number" in params
         else []
     )
-    data = ctx.ok(ctx.list({"pageSize": 100, "filters": filters}), "list")
-    for item in data:
+    from contracts.checks.paging import list_all
+
+    for item in list_all(ctx, {"filters": filters}):
         if isinstance(item, dict) and item.get("id") == conversation_id:
             return item
     fail(f"conversation {conversation_id} is missing from the list of its own account", Level.INFERRED)
@@ -71,6 +74,8 @@ def create_appends(ctx: KitContext) -> None:
     """Creates between the same two numbers append to the active conversation: same id, count, last message."""
     user = ctx.user_number()
     first = ctx.ok(ctx.create(ctx.base_body(user, message="first")), "create")["conversation_id"]
+    if ctx.has_clock:
+        ctx.move_clock(1)  # so that an updated_at that does not move shows
     second = ctx.ok(ctx.create(ctx.base_body(user, message="second", sender="AGENT")), "create")["conversation_id"]
     if second != first:
         fail(f"a second create for the same pair started {second} instead of appending to {first}", Level.INFERRED)
@@ -83,6 +88,52 @@ def create_appends(ctx: KitContext) -> None:
         fail("a conversation that just got a message is not active", Level.INFERRED)
     if item.get("last_message_at") != item.get("updated_at"):
         fail("updated_at did not move with the latest message", Level.INFERRED)
+    if ctx.has_clock and item.get("updated_at") == item.get("created_at"):
+        fail("updated_at is still created_at a second after the conversation began", Level.INFERRED)
+
+
+CONCURRENT_CREATES = 8
+
+
+@check("create.concurrent_appends", Level.INFERRED, "behaviour")
+def create_concurrent_appends(ctx: KitContext) -> None:
+    """Creates sent at once for one pair leave one active conversation holding every message."""
+    ctx.may_create()
+    budget = CONCURRENT_CREATES if ctx.max_creates is None else min(CONCURRENT_CREATES, ctx.max_creates - ctx.creates)
+    if budget < 2:
+        raise Skip(f"--max-creates {ctx.max_creates} leaves no room for concurrent creates")
+    user = ctx.user_number()
+    gate = threading.Barrier(budget)
+    bodies = [{**ctx.base_body(user, message=f"at once {n}"), "request_data": ctx.tag()} for n in range(budget)]
+
+    def send(body: dict[str, Any]) -> Exchange:
+        gate.wait(timeout=30)
+        return ctx.primary.client.create(body)
+
+    with ThreadPoolExecutor(budget) as pool:
+        exchanges = list(pool.map(send, bodies))
+    for exchange in exchanges:
+        ctx.record(exchange)
+        ctx.count_create(exchange)
+    ids = {ctx.ok(exchange, "a concurrent create")["conversation_id"] for exchange in exchanges}
+    items = [i for i in find_all(ctx, user) if isinstance(i, dict)]
+    active = [i.get("id") for i in items if i.get("is_active") is True]
+    if len(active) != 1:
+        fail(f"{budget} concurrent creates for one pair left {len(active)} active conversations", Level.INFERRED)
+    if len(ids) != 1:
+        fail(
+            f"{budget} concurrent creates for one pair went to {len(ids)} conversations: {sorted(ids)}", Level.INFERRED
+        )
+    count = next(i.get("message_count") for i in items if i.get("id") == active[0])
+    if count != budget:
+        fail(f"{budget} concurrent creates appended {count!r} messages (an update was lost)", Level.INFERRED)
+
+
+def find_all(ctx: KitContext, user: str) -> list[Any]:
+    """Every conversation of this run with `user`."""
+    from contracts.checks.paging import list_all
+
+    return list_all(ctx, {"filters": [{"field": "user_number", "operator": "eq", "value": user}]})
 
 
 @check("create.new_conversation", Level.DOCUMENTED, "behaviour")
@@ -145,10 +196,18 @@ INVALID_BODIES: list[tuple[str, dict[str, Any], str, str]] = [
     ("user_number with spaces", {"user_number": "+1 555 000 1111"}, "INVALID_PHONE_NUMBER", "user_number"),
     ("sender BOT", {"sender": "BOT"}, "INVALID_FIELD", "sender"),
     ("message a number", {"message": 42}, "INVALID_FIELD", "message"),
-    ("new_conversation a string", {"new_conversation": "true"}, "INVALID_FIELD", "new_conversation"),
+    ("new_conversation a word", {"new_conversation": "yes"}, "INVALID_FIELD", "new_conversation"),
+    ("time_out a word", {"time_out": "soon"}, "INVALID_FIELD", "time_out"),
     ("time_out a float", {"time_out": 1.5}, "INVALID_FIELD", "time_out"),
     ("time_out zero", {"time_out": 0}, "INVALID_FIELD", "time_out"),
     ("request_data a list", {"request_data": [1, 2]}, "INVALID_FIELD", "request_data"),
+]
+
+
+COERCIONS: list[tuple[str, dict[str, Any]]] = [
+    # Strings that read as the right type: the mock refuses them, a target may coerce them [mock].
+    ("new_conversation the string 'true'", {"new_conversation": "true"}),
+    ("time_out the string '30'", {"time_out": "30"}),
 ]
 
 
@@ -168,6 +227,14 @@ def create_rejects_bad_input(ctx: KitContext) -> None:
         try:
             coded(exchange, what, 400, code, field)
         except Violation as violation:
+            mock_problems.append(violation.message)
+    for what, changes in COERCIONS:
+        exchange = ctx.create({**ctx.base_body(), **changes}, tag=False)
+        try:
+            refused(exchange, what, Level.MOCK)
+        except Violation as violation:
+            if violation.level is not Level.MOCK:
+                raise
             mock_problems.append(violation.message)
     broken = ctx.create('{"user_number": "+15550001111", ', tag=False)
     refused(broken, "a body that is not JSON")

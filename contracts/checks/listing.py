@@ -10,8 +10,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from contracts.checks import KitContext, check, fail
+from contracts.checks import KitContext, Violation, check, fail
 from contracts.checks.create import coded, refused
+from contracts.checks.paging import DEFAULT_PAGE, list_all, sequence_level, walk
 from contracts.models import ConversationItem, Level, SortField, parse_timestamp, timestamp_ms
 from contracts.oracle import Conversation, Message, matches, sort
 
@@ -82,7 +83,7 @@ def data_set(ctx: KitContext) -> tuple[list[dict[str, Any]], dict[str, dict[str,
             _tick(ctx)
             newer = ctx.ok(ctx.create(ctx.base_body(user, message="hotel", new_conversation=True)), "create")
             hidden[newer["conversation_id"]] = {"curr_pathway_version": None, "timed_out_at": None}
-    items = ctx.ok(ctx.list({"pageSize": 1000}), "list of the data set")
+    items = list_all(ctx, what="list of the data set")
     missing = set(hidden) - {i.get("id") for i in items if isinstance(i, dict)}
     if missing:
         fail(f"conversations just created are missing from the list: {sorted(missing)}", Level.INFERRED)
@@ -128,7 +129,7 @@ def _ms(text: str | None) -> int | None:
 @check("list.item_fields", Level.DOCUMENTED, "behaviour", writes=False, group="list")
 def list_item_fields(ctx: KitContext) -> None:
     """Every list item carries the documented fields, with ISO timestamps and a boolean is_active."""
-    items = ctx.ok(ctx.list({"pageSize": 50}), "list") if ctx.read_only else data_set(ctx)[0]
+    items = ctx.ok(ctx.list({"pageSize": DEFAULT_PAGE}), "list") if ctx.read_only else data_set(ctx)[0]
     for item in items:
         missing = [f for f in ITEM_FIELDS if f not in item]
         if missing:
@@ -146,6 +147,8 @@ def list_item_fields(ctx: KitContext) -> None:
 @check("list.defaults", Level.DOCUMENTED, "behaviour", writes=False, group="list")
 def list_defaults(ctx: KitContext) -> None:
     """Without parameters: page 1, 25 per page, newest first by created_at, with the pagination block."""
+    if not ctx.read_only:
+        data_set(ctx)  # so that the default order is seen over conversations of distinct instants
     exchange = ctx.list({})
     ctx.ok(exchange, "list")
     pagination = exchange.pagination
@@ -175,7 +178,8 @@ def list_pagination(ctx: KitContext) -> None:
             if got != expected:
                 fail(f"pageSize {size} page {page}: pagination {got}, expected {expected}", Level.INFERRED)
             if pagination.get("pageSize") != size:
-                fail(f"pagination.pageSize {pagination.get('pageSize')} is not the requested {size}", Level.MOCK)
+                message = f"pagination.pageSize {pagination.get('pageSize')} is not the requested {size}"
+                ctx.note(Violation(message, Level.MOCK, [exchange]))
             expected_count = min(size, total - (page - 1) * size)
             if len(data) != expected_count:
                 fail(f"pageSize {size} page {page} holds {len(data)} items, expected {expected_count}", Level.INFERRED)
@@ -189,27 +193,45 @@ def list_pagination(ctx: KitContext) -> None:
 
 @check("list.sorting", Level.INFERRED, "behaviour", group="list")
 def list_sorting(ctx: KitContext) -> None:
-    """Every sort key in both directions orders by that key; ties by id and nulls last (asc) in the mock."""
+    """Every sort key in both directions orders by that key; ties by id, nulls last (asc), false < true in the mock."""
     items, hidden = data_set(ctx)
-    conversations = as_conversations(items, hidden)
-    mock_problems = []
+    judge_sorts(ctx, as_conversations(items, hidden))
+
+
+def judge_sorts(ctx: KitContext, conversations: list[Conversation], page_size: int | None = None) -> None:
+    """List by every sort key both ways (whole listings, or walks of `page_size`) and judge each order.
+
+    Keys out of order, nulls in the middle, or a walk that repeats or skips a conversation are [inferred];
+    null placement, the `is_active` direction and the tie-break are [mock] notes.
+    """
+    by_id = {c.id: c for c in conversations}
     for field in SortField:
         for direction in ("asc", "desc"):
-            data = ctx.ok(ctx.list({"pageSize": 1000, "sortBy": field.value, "sortDir": direction}), "list")
+            query = {"sortBy": field.value, "sortDir": direction}
+            what = f"sortBy {field} {direction}"
+            if page_size is None:
+                data = list_all(ctx, query, what=what)
+            else:
+                data = walk(ctx, query, page_size, what=what)
+                what += f" walked in pages of {page_size}"
             ids = [i.get("id") for i in data]
-            if sorted(ids) != sorted(c.id for c in conversations):
-                fail(f"sortBy {field} {direction} changed which conversations are listed", Level.INFERRED)
-            by_id = {c.id: c for c in conversations}
+            if len(set(ids)) != len(ids) or set(ids) != set(by_id):
+                repeated = sorted({i for i in ids if ids.count(i) > 1})
+                skipped = sorted(set(by_id) - set(ids))
+                fail(
+                    f"{what}: the listing does not hold every conversation exactly once "
+                    f"(repeated {repeated}, missing {skipped})",
+                    Level.INFERRED,
+                )
             keys = [by_id[i].value(field.value) for i in ids]
-            present = [k for k in keys if k is not None]
-            ordered = sorted(present, reverse=direction == "desc")
-            if present != ordered:
-                fail(f"sortBy {field} {direction}: the keys are out of order: {present}", Level.INFERRED)
+            level = sequence_level(keys, field.value, direction)
+            if level is Level.INFERRED:
+                fail(f"{what}: the keys are out of order: {keys}", Level.INFERRED)
             expected = [c.id for c in sort(conversations, field.value, direction)]
-            if ids != expected:
-                mock_problems.append(f"sortBy {field} {direction}: ties or nulls placed differently")
-    if mock_problems:
-        fail("; ".join(mock_problems), Level.MOCK)
+            if level is Level.MOCK:
+                ctx.note(Violation(f"{what}: nulls or is_active placed differently from the mock", Level.MOCK))
+            elif ids != expected:
+                ctx.note(Violation(f"{what}: ties placed differently from the id tie-break", Level.MOCK))
 
 
 def filter_cases(conversations: list[Conversation]) -> list[tuple[dict[str, Any], Level]]:
@@ -271,7 +293,12 @@ def list_filters(ctx: KitContext) -> None:
     conversations = as_conversations(items, hidden)
     mock_problems = []
     for spec, level in filter_cases(conversations):
-        data = ctx.ok(ctx.list({"pageSize": 1000, "filters": [spec]}), f"filter {spec}")
+        if level is Level.MOCK:
+            probe = ctx.list({"pageSize": 1, "filters": [spec]})
+            if 400 <= probe.status < 500:  # the filter's meaning is a [mock] choice: refusing it is one too
+                mock_problems.append(f"filter {spec} was refused ({probe.response_line(120)})")
+                continue
+        data = list_all(ctx, {"filters": [spec]}, what=f"filter {spec}")
         got = sorted(i.get("id") for i in data)
         expected = sorted(c.id for c in conversations if matches(c, spec))
         if got != expected:
@@ -305,3 +332,98 @@ def list_rejects_bad_query(ctx: KitContext) -> None:
         if exchange.status >= 500:
             fail(f"{what}: answered {exchange.status}", Level.INFERRED)
         coded(exchange, what, 400, code)
+
+
+TIES_SET: list[dict[str, Any]] = [
+    # Heavy ties on every sort key: one agent, two pathway ids and none, counts of 1 and 2, archived pairs,
+    # one version or none, no timeout; on a mock the frozen clock gives every conversation one instant.
+    {
+        "curr_pathway_id": ["pw_t", "pw_u", None][n % 3],
+        "curr_pathway_version": "v1" if n % 2 else None,
+        "extra": n % 2 == 0,
+        "archive": n % 4 == 0,
+    }
+    for n in range(10)
+]
+WALK_SIZES = (3, 4)
+
+
+def ties_set(ctx: KitContext) -> list[Conversation]:
+    """Create the many-ties data set (no clock ticks) and return the oracle's view of the target's listing."""
+    ctx.writing()
+    hidden: dict[str, dict[str, Any]] = {}
+    for spec in TIES_SET:
+        user = ctx.user_number()
+        body = ctx.base_body(user, message="tie")
+        if spec["curr_pathway_id"]:
+            body["curr_pathway_id"] = spec["curr_pathway_id"]
+        if spec["curr_pathway_version"]:
+            body["curr_pathway_version"] = spec["curr_pathway_version"]
+        conversation = ctx.ok(ctx.create(body), "create")["conversation_id"]
+        if spec["extra"]:
+            ctx.ok(ctx.create(ctx.base_body(user, message="tie again")), "create")
+        hidden[conversation] = {"curr_pathway_version": spec["curr_pathway_version"], "timed_out_at": None}
+        if spec["archive"]:
+            newer = ctx.ok(ctx.create(ctx.base_body(user, message="tie anew", new_conversation=True)), "create")
+            hidden[newer["conversation_id"]] = {"curr_pathway_version": None, "timed_out_at": None}
+    items = list_all(ctx, what="list of the ties data set")
+    if {i.get("id") for i in items if isinstance(i, dict)} != set(hidden):
+        fail("the list of the conversations just created is not exactly them", Level.INFERRED)
+    return as_conversations(items, hidden)
+
+
+@check("list.walk_ties", Level.INFERRED, "behaviour")
+def list_walk_ties(ctx: KitContext) -> None:
+    """Under heavy ties on every sort key, walking the pages yields each conversation exactly once, in order."""
+    conversations = ties_set(ctx)
+    for size in WALK_SIZES:
+        judge_sorts(ctx, conversations, page_size=size)
+
+
+COUNTS = (2, 9, 10, 11)
+"""Message counts around the digit boundary (a text comparison puts "10" before "9")."""
+BIG_COUNT = 100
+LIVE_COUNT_MARGIN = 150
+"""On a capped target, the 100-message conversation is made only while this many creates are left."""
+
+
+def counts_set(ctx: KitContext) -> list[Conversation]:
+    """Conversations of 2, 9, 10, 11 (and on a mock or a roomy budget 100) messages, as the target lists them.
+
+    A follow-up create the target refuses (a [mock] cap on messages) is noted; the counts reached are used.
+    """
+    ctx.writing()
+    roomy = ctx.max_creates is None or ctx.max_creates - ctx.creates >= LIVE_COUNT_MARGIN + BIG_COUNT
+    hidden: dict[str, dict[str, Any]] = {}
+    for count in (*COUNTS, *((BIG_COUNT,) if roomy else ())):
+        user = ctx.user_number()
+        conversation = ctx.ok(ctx.create(ctx.base_body(user, message="count 1")), "create")["conversation_id"]
+        hidden[conversation] = {"curr_pathway_version": None, "timed_out_at": None}
+        for n in range(2, count + 1):
+            exchange = ctx.create(ctx.base_body(user, message=f"count {n}"))
+            if 400 <= exchange.status < 500:
+                message = f"message {n} of one conversation was refused ({exchange.response_line(120)})"
+                ctx.note(Violation(message + "; the mock's cap is 10,000 [mock]", Level.MOCK, [exchange]))
+                break
+            ctx.ok(exchange, "create")
+    items = list_all(ctx, what="list of the counts data set")
+    return as_conversations(items, hidden)
+
+
+@check("list.counts_numeric", Level.INFERRED, "behaviour")
+def list_counts_numeric(ctx: KitContext) -> None:
+    """message_count sorts and compares as a number across 9, 10 and 100 (never as text)."""
+    conversations = counts_set(ctx)
+    by_id = {c.id: c for c in conversations}
+    for direction in ("asc", "desc"):
+        data = list_all(ctx, {"sortBy": "message_count", "sortDir": direction}, what="sort by message_count")
+        keys = [by_id[i["id"]].message_count for i in data if i.get("id") in by_id]
+        if keys != sorted(keys, reverse=direction == "desc"):
+            fail(f"sortBy message_count {direction} is not numeric order: {keys}", Level.INFERRED)
+    for operator, value in (("gt", 9), ("gte", 10), ("lt", 10), ("lte", 9), ("eq", 10), ("gt", 99), ("lt", 11)):
+        spec = {"field": "message_count", "operator": operator, "value": value}
+        got = sorted(i.get("id") for i in list_all(ctx, {"filters": [spec]}, what=f"filter {spec}"))
+        expected = sorted(c.id for c in conversations if matches(c, spec))
+        if got != expected:
+            counts = sorted(by_id[i].message_count for i in got if i in by_id)
+            fail(f"filter message_count {operator} {value} kept the counts {counts}, not as numbers", Level.INFERRED)

@@ -1,4 +1,8 @@
-"""The broken targets (each breaks one rule, named with the check that must catch it) and the benign ones."""
+"""The catalogue: broken targets (each breaks one rule; the check that must catch it) and benign ones.
+
+Every entry names the rule of `rules.RULES` it stands for. Broken targets are judged by the checks of
+their check's suite; benign ones by the whole kit at the default level.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+import variants as v
 from mutants import (
     Call,
     Mutant,
@@ -286,15 +291,29 @@ def _page_shift(call: Call, body: dict[str, Any], items: list[dict[str, Any]]) -
     return paged(call, body, items, start_shift=-1)
 
 
-BROKEN: dict[str, tuple[str, Callable[[], Mutant]]] = {
+BROKEN: dict[str, tuple[str, str, Callable[[], Mutant]]] = {
     # pagination
-    "total_pages_rounded_down": ("list.pagination", lambda: Mutant(on_response=_floor_pages)),
-    "total_items_is_page_length": ("list.pagination", lambda: Mutant(on_response=_total_items_is_page_length)),
-    "pages_overlap_by_one": ("list.pagination", lambda: Mutant(answer=_answer_list(_page_shift))),
-    "default_page_size_10": ("list.defaults", lambda: Mutant(on_request=_query(pageSize="10"))),
+    "total_pages_rounded_down": ("list.total_pages", "list.pagination", lambda: Mutant(on_response=_floor_pages)),
+    "total_items_is_page_length": (
+        "list.total_items",
+        "list.pagination",
+        lambda: Mutant(on_response=_total_items_is_page_length),
+    ),
+    "pages_overlap_by_one": (
+        "list.walk_exactly_once",
+        "list.pagination",
+        lambda: Mutant(answer=_answer_list(_page_shift)),
+    ),
+    "ties_random_per_request": ("list.walk_exactly_once", "list.walk_ties", v.ties_random_per_request),
+    "current_page_off_by_one": ("list.current_page", "list.pagination", v.current_page_off_by_one),
+    "no_pagination_block": ("list.pagination_block", "list.defaults", v.no_pagination_block),
+    "default_page_size_10": ("list.defaults", "list.defaults", lambda: Mutant(on_request=_query(pageSize="10"))),
+    "default_sort_ascending": ("list.defaults", "list.defaults", v.default_sort_ascending),
+    "archived_hidden": ("list.own_conversations", "list.pagination", v.archived_hidden),
     # sorting
-    "sort_direction_inverted": ("list.sorting", lambda: Mutant(on_request=_query(swap_dir="1"))),
+    "sort_direction_inverted": ("list.sort_direction", "list.sorting", lambda: Mutant(on_request=_query(swap_dir="1"))),
     "sort_by_ignored": (
+        "list.sort_keys",
         "list.sorting",
         lambda: Mutant(
             on_request=lambda c: (
@@ -302,68 +321,155 @@ BROKEN: dict[str, tuple[str, Callable[[], Mutant]]] = {
             )
         ),
     ),
+    "unknown_sort_by_accepted": (
+        "list.sort_by_invalid",
+        "list.rejects_bad_query",
+        lambda: v.unknown_sort_accepted("sortBy", v.SORT_KEYS),
+    ),
+    "unknown_sort_dir_accepted": (
+        "list.sort_dir_invalid",
+        "list.rejects_bad_query",
+        lambda: v.unknown_sort_accepted("sortDir", {"asc", "desc"}),
+    ),
+    "message_count_as_text": ("list.message_count_numeric", "list.counts_numeric", v.message_count_as_text),
     # filters, one operator each
-    "filter_is_active_ignored": ("list.filters", lambda: Mutant(on_request=rewrite_filters(_drop(field="is_active")))),
+    "filter_is_active_ignored": (
+        "list.filter_fields_ops",
+        "list.filters",
+        lambda: Mutant(on_request=rewrite_filters(_drop(field="is_active"))),
+    ),
     "filter_contains_as_starts_with": (
+        "list.filter_fields_ops",
         "list.filters",
         lambda: Mutant(on_request=rewrite_filters(_operator("contains", "startsWith", "curr_pathway_id"))),
     ),
     "filter_ends_with_as_contains": (
+        "list.filter_fields_ops",
         "list.filters",
         lambda: Mutant(on_request=rewrite_filters(_operator("endsWith", "contains"))),
     ),
     "filter_starts_with_as_contains": (
+        "list.filter_fields_ops",
         "list.filters",
         lambda: Mutant(on_request=rewrite_filters(_operator("startsWith", "contains"))),
     ),
-    "filter_gt_as_gte": ("list.filters", lambda: Mutant(on_request=rewrite_filters(_operator("gt", "gte")))),
-    "filter_lt_ignored": ("list.filters", lambda: Mutant(on_request=rewrite_filters(_drop(operator="lt")))),
-    "filter_lte_as_lt": ("list.filters", lambda: Mutant(on_request=rewrite_filters(_operator("lte", "lt")))),
     "filter_eq_on_node_as_contains": (
+        "list.filter_fields_ops",
         "list.filters",
         lambda: Mutant(on_request=rewrite_filters(_operator("eq", "contains", "current_node_id"))),
     ),
-    "filter_timestamps_as_text": ("list.filters", timestamps_filtered_as_text),
+    "filter_gt_as_gte": (
+        "list.filter_order_ops",
+        "list.filters",
+        lambda: Mutant(on_request=rewrite_filters(_operator("gt", "gte"))),
+    ),
+    "filter_lt_ignored": (
+        "list.filter_order_ops",
+        "list.filters",
+        lambda: Mutant(on_request=rewrite_filters(_drop(operator="lt"))),
+    ),
+    "filter_lte_as_lt": (
+        "list.filter_order_ops",
+        "list.filters",
+        lambda: Mutant(on_request=rewrite_filters(_operator("lte", "lt"))),
+    ),
+    "filter_timestamps_as_text": ("list.filter_order_ops", "list.filters", timestamps_filtered_as_text),
+    "filter_eq_timestamps_as_text": ("list.filter_eq_typed", "list.filters", v.timestamps_eq_as_text),
+    "only_first_filter_applied": ("list.filters_anded", "list.filters", v.only_first_filter_applied),
     # create semantics
     "append_starts_new_conversations": (
+        "create.append_active",
         "create.appends",
         lambda: Mutant(on_request=rewrite_create(lambda b: {**b, "new_conversation": True})),
     ),
+    "concurrent_creates_race": ("create.single_active", "create.concurrent_appends", v.creates_race),
     "message_count_stuck_at_one": (
+        "create.append_fields",
         "create.appends",
         lambda: Mutant(on_response=rewrite_items(lambda i: i.update(message_count=1))),
     ),
-    "last_message_never_updates": ("create.appends", last_message_never_updates),
+    "last_message_never_updates": ("create.append_fields", "create.appends", last_message_never_updates),
+    "updated_at_stuck_when_active": ("create.append_fields", "create.appends", v.updated_at_stuck_when_active),
+    "last_message_uppercased": ("create.message_stored", "create.appends", v.message_text_uppercased),
     "new_conversation_ignored": (
+        "create.new_conversation",
         "create.new_conversation",
         lambda: Mutant(on_request=rewrite_create(lambda b: {k: v for k, v in b.items() if k != "new_conversation"})),
     ),
     "archived_still_active": (
         "create.new_conversation",
+        "create.new_conversation",
         lambda: Mutant(on_response=rewrite_items(lambda i: i.update(is_active=True))),
     ),
-    "request_data_replaces_variables": ("create.pathway_and_variables", request_data_replaces_variables),
-    "pathway_fields_reset": ("create.pathway_and_variables", pathway_fields_reset_when_absent),
+    "request_data_replaces_variables": (
+        "create.request_data_merge",
+        "create.pathway_and_variables",
+        request_data_replaces_variables,
+    ),
+    "pathway_fields_reset": (
+        "create.pathway_fields_kept",
+        "create.pathway_and_variables",
+        pathway_fields_reset_when_absent,
+    ),
+    "current_node_id_never_updates": (
+        "create.pathway_fields_given",
+        "create.pathway_and_variables",
+        v.node_id_never_updates,
+    ),
+    "no_workflow_id": ("create.response", "create.envelope", v.no_workflow_id),
+    "refused_create_still_stored": (
+        "create.refusal_stores_nothing",
+        "create.rejected_changes_nothing",
+        v.refused_create_still_stored,
+    ),
     # validation
     "accepts_invalid_phone_numbers": (
+        "create.e164",
         "create.rejects_bad_input",
         lambda: Mutant(on_request=rewrite_create(_fix_user_number)),
     ),
-    "accepts_unknown_sender": ("create.rejects_bad_input", lambda: Mutant(on_request=rewrite_create(_sender_to_user))),
+    "accepts_unknown_sender": (
+        "create.sender_values",
+        "create.rejects_bad_input",
+        lambda: Mutant(on_request=rewrite_create(_sender_to_user)),
+    ),
+    "coerces_wrong_types": (
+        "create.json_types",
+        "create.rejects_bad_input",
+        lambda: Mutant(
+            on_request=rewrite_create(
+                lambda b: {**b, "message": str(b["message"])} if isinstance(b.get("message"), int) else b
+            )
+        ),
+    ),
+    "broken_json_accepted": ("common.json_body", "create.rejects_bad_input", v.broken_json_accepted),
+    "accepts_foreign_agent_number": (
+        "create.agent_number_owned",
+        "create.agent_number_ownership",
+        v.accepts_foreign_agent_number,
+    ),
     "no_timeout_config_check": (
+        "create.warning_below_timeout",
         "create.invalid_timeout_config",
         lambda: Mutant(on_request=rewrite_create(_drop_bad_warning)),
     ),
     "server_error_on_bad_filters": (
+        "status.no_5xx",
         "list.rejects_bad_query",
         lambda: Mutant(on_response=lambda c, s, b: _errors(_server_error_on_bad_filters)(c, s, b)),
     ),
     # auth and isolation
-    "missing_key_gets_demo_data": ("auth.required", lambda: Mutant(on_request=_default_key)),
-    "lists_every_account": ("auth.isolation", isolation_leak),
+    "missing_key_gets_demo_data": ("auth.key_required", "auth.required", lambda: Mutant(on_request=_default_key)),
+    "unknown_key_gets_empty_list": ("auth.no_data_without_key", "auth.required", v.unknown_key_gets_empty_list),
+    "lists_every_account": ("auth.isolation", "auth.isolation", isolation_leak),
     # timeouts
-    "timed_out_at_when_observed": ("timeouts.warning_then_timeout", timed_out_at_when_observed),
+    "timed_out_at_when_observed": (
+        "timeouts.timed_out_at_due",
+        "timeouts.warning_then_timeout",
+        timed_out_at_when_observed,
+    ),
     "user_reply_restarts_timer": (
+        "timeouts.user_cancels",
         "timeouts.reply_cancels_timer",
         lambda: Mutant(
             on_request=rewrite_create(
@@ -375,25 +481,102 @@ BROKEN: dict[str, tuple[str, Callable[[], Mutant]]] = {
             )
         ),
     ),
+    "warning_after_user_reply": ("timeouts.user_cancels", "timeouts.reply_cancels_timer", v.warning_after_user_reply),
+    "default_sender_agent": ("create.sender_default", "timeouts.reply_cancels_timer", v.default_sender_agent),
+    "agent_messages_start_no_timer": (
+        "timeouts.agent_starts_timer",
+        "timeouts.warning_then_timeout",
+        v.agent_messages_start_no_timer,
+    ),
+    "warning_ends_conversation": ("timeouts.warning", "timeouts.warning_then_timeout", v.warning_ends_conversation),
+    "warning_not_counted": ("timeouts.warning_counts", "timeouts.warning_then_timeout", v.warning_not_counted),
+    "timeout_leaves_active": ("timeouts.timeout_ends", "timeouts.warning_then_timeout", v.timeout_leaves_active),
+    "time_out_override_dropped": ("create.timeout_overrides", "timeouts.overrides", v.time_out_override_dropped),
     # envelope and fields
     "error_envelope_with_empty_errors": (
+        "envelope.failure",
         "create.rejects_bad_input",
         lambda: Mutant(on_response=_errors(_errors_list_empty)),
     ),
-    "success_with_errors_list": ("create.envelope", lambda: Mutant(on_response=_success_errors_list)),
+    "success_with_errors_list": (
+        "envelope.success",
+        "create.envelope",
+        lambda: Mutant(on_response=_success_errors_list),
+    ),
     "item_without_last_message_at": (
+        "list.item_fields",
         "list.item_fields",
         lambda: Mutant(on_response=rewrite_items(lambda i: i.pop("last_message_at", None))),
     ),
+    "item_timestamps_as_epoch": (
+        "common.iso_timestamps",
+        "list.item_fields",
+        lambda: v.items_changed(lambda i: i.update(created_at=1_700_000_000_000)),
+    ),
+    "message_count_as_string": (
+        "list.item_types",
+        "list.item_fields",
+        lambda: v.items_changed(lambda i: i.update(message_count=str(i["message_count"]))),
+    ),
 }
-"""name -> (the check that must fail, a factory of the broken target)."""
+"""name -> (the rule it breaks, the check that must fail, a factory of the broken target)."""
 
-BENIGN: dict[str, Callable[[], Mutant]] = {
-    "status_422_for_bad_input": lambda: Mutant(on_response=_errors(_with_status(422, 400))),
-    "its_own_error_codes": lambda: Mutant(on_response=_errors(_renamed_codes)),
-    "status_403_for_auth": lambda: Mutant(on_response=_errors(_with_status(403, 401))),
-    "extra_item_fields": lambda: Mutant(on_response=rewrite_items(lambda i: i.update(channel_meta={"carrier": "x"}))),
-    "contains_ignores_case": lambda: Mutant(answer=_contains_ignoring_case),
-    "ties_broken_the_other_way": lambda: Mutant(answer=_answer_list(_ties_reversed)),
+BENIGN: dict[str, tuple[str, Callable[[], Mutant]]] = {
+    # status codes, error codes, errors
+    "status_422_for_bad_input": ("status.codes", lambda: Mutant(on_response=_errors(_with_status(422, 400)))),
+    "wrong_method_404": ("status.routing", v.wrong_method_404),
+    "media_type_not_checked": ("status.body_limits", v.media_type_not_checked),
+    "its_own_error_codes": ("errors.codes", lambda: Mutant(on_response=_errors(_renamed_codes))),
+    "one_error_without_field_names": ("errors.one_per_problem", v.one_error_without_field_names),
+    "body_checked_before_key": ("validation.order", v.body_checked_before_key),
+    "unknown_body_fields_refused": ("unknown.fields_ignored", v.unknown_body_fields_refused),
+    # auth
+    "status_403_for_auth": ("auth.failure_status", lambda: Mutant(on_response=_errors(_with_status(403, 401)))),
+    "bearer_refused": ("auth.bearer", v.bearer_refused),
+    # create
+    "impossible_numbers_accepted": ("create.possible_number", v.impossible_numbers_accepted),
+    "foreign_number_403": ("create.agent_number_not_found", lambda: v.status_for_code("AGENT_NUMBER_NOT_FOUND", 403)),
+    "blank_message_accepted": ("create.blank_message", v.blank_message_accepted),
+    "message_cap_160": ("create.message_cap", v.message_cap_160),
+    "warning_without_timeout_accepted": (
+        "create.warning_without_timeout",
+        lambda: v._retry_without("warning_time", "time_out"),
+    ),
+    "time_out_alone_not_checked": (
+        "create.timeout_alone_checked",
+        lambda: v._retry_without("time_out", "warning_time"),
+    ),
+    "coerces_true_and_numeric_strings": ("create.no_coercion", v.coerces_strings),
+    "time_out_cap_one_day": ("create.int32_cap", v.time_out_cap_one_day),
+    "nesting_cap_8": ("create.nesting_cap", v.nesting_cap_8),
+    "null_optional_refused": ("create.null_is_absent", v.null_optional_refused),
+    "workflow_id_per_conversation": ("create.workflow_id", v.workflow_id_per_conversation),
+    "other_id_format": ("create.ids", v.other_id_format),
+    "archive_leaves_updated_at": ("create.archive_updated_at", v.archive_leaves_updated_at),
+    "messages_capped_at_50": ("limits.caps", v.messages_capped_at_50),
+    # list: filters
+    "contains_ignores_case": ("list.filter_case", lambda: Mutant(answer=_contains_ignoring_case)),
+    "variables_eq_as_subset": ("list.filter_variables", v.variables_eq_as_subset),
+    "null_eq_refused": ("list.filter_null", v.null_eq_refused),
+    "bad_filters_ignored": ("list.bad_filters", v.bad_filters_ignored),
+    "timestamp_substring_refused": ("list.operator_pairs", v.timestamp_substring_refused),
+    "strict_filter_values": ("list.filter_value_forms", v.strict_filter_values),
+    # list: order and pages
+    "ties_broken_the_other_way": ("list.tie_break", lambda: Mutant(answer=_answer_list(_ties_reversed))),
+    "ties_by_hash": ("list.tie_break", v.ties_by_hash),
+    "nulls_first_in_asc": ("list.null_placement", v.nulls_first_in_asc),
+    "is_active_true_first": ("list.is_active_order", v.is_active_true_first),
+    "page_size_max_100": ("list.page_size_bounds", v.page_size_max_100),
+    "page_size_clamped_to_100": ("list.page_size_echo", v.page_size_clamped_to_100),
+    "page_past_end_404": ("list.page_past_end", v.page_past_end_404),
+    "page_zero_is_first": ("list.page_bounds", v.page_zero_is_first),
+    "lenient_query_integers": ("list.query_integers", v.lenient_query_integers),
+    # list: items
+    "extra_item_fields": (
+        "list.extra_fields",
+        lambda: Mutant(on_response=rewrite_items(lambda i: i.update(channel_meta={"carrier": "x"}))),
+    ),
+    "items_carry_hidden_fields": ("list.hidden_fields", v.items_carry_hidden_fields),
+    "pathway_tags_filled": ("list.item_defaults", v.pathway_tags_filled),
 }
-"""Targets that differ from the mock only in [mock]-level choices: the kit must pass them."""
+"""name -> (the [mock] choice or freedom it makes differently, a factory): the kit must pass them."""

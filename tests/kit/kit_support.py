@@ -9,12 +9,14 @@ from mock_server.serving import BackgroundServer
 
 KILL_EXAMPLES = 10
 """Generated examples per suite when judging the catalogue (the default run uses 50)."""
+BENIGN_EXAMPLES = 5
+"""Fewer for the benign targets: each runs the whole kit, and what they test is the deterministic checks."""
 
 
 def judge(app: Callable, **options: object) -> KitReport:
     """Serve `app` on a free loopback port, run the kit at the default level against it, stop the server."""
     server = BackgroundServer(app).start()
     try:
-        return run_kit(KitOptions(base_url=server.url, max_examples=KILL_EXAMPLES, **options))  # type: ignore[arg-type]
+        return run_kit(KitOptions(base_url=server.url, **{"max_examples": KILL_EXAMPLES, **options}))  # type: ignore[arg-type]
     finally:
         server.stop()

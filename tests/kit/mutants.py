@@ -29,6 +29,8 @@ class Mutant:
     on_request: Callable[[Call], Call] | None = None
     on_response: Callable[[Call, int, Any], tuple[int, Any]] | None = None
     answer: Callable[[Call, Callable[[Call], tuple[int, Any]]], tuple[int, Any] | None] | None = None
+    control_path: Callable[[str], str] | None = None
+    """Rewrites the path of a `/_mock` call (for a target whose ids differ from the mock's)."""
 
     def __post_init__(self) -> None:
         self.app = create_app()
@@ -52,6 +54,8 @@ class Mutant:
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Any:
         request = Request(environ)
         if not request.path.startswith("/v1/"):
+            if self.control_path is not None:
+                environ = {**environ, "PATH_INFO": self.control_path(request.path)}
             return self.app(environ, start_response)
         raw = request.get_data(as_text=True)
         try:
@@ -77,6 +81,27 @@ class Mutant:
 
 
 # ------------------------------------------------------------------------------------------- helpers
+
+
+def control_call(path: str, headers: dict[str, str] | None = None) -> Call:
+    """A GET of the mock's control API (for a mutant that needs to know what the mock knows)."""
+    return {"method": "GET", "path": path, "query": {}, "headers": headers or {}, "body": None}
+
+
+def list_call(call: Call, filters: list[dict[str, Any]], **query: str) -> Call:
+    """A list call with the key of `call`, these filters and query parameters."""
+    return {
+        "method": "GET",
+        "path": "/v1/sms/conversations",
+        "query": {**query, "filters": json.dumps(filters)},
+        "headers": {k: v for k, v in call["headers"].items() if k.lower() == "authorization"},
+        "body": None,
+    }
+
+
+def refusal(status: int, code: str, message: str) -> tuple[int, Any]:
+    """An answer in the error envelope."""
+    return status, {"data": None, "errors": [{"error": code, "message": message}]}
 
 
 def is_list(call: Call) -> bool:

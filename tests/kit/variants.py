@@ -1,0 +1,785 @@
+"""More targets for the catalogue: rule by rule, one broken or benignly different behaviour each.
+
+Each factory returns a `Mutant` (the real mock behind a small WSGI rewrite); `catalog.py` says which
+rule each stands for and which check must catch the broken ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import random
+import re
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from mutants import (
+    Call,
+    Mutant,
+    control_call,
+    filters_of,
+    full_listing,
+    is_create,
+    is_list,
+    list_call,
+    paged,
+    refusal,
+    rewrite_create,
+    rewrite_filters,
+    rewrite_items,
+    with_filters,
+)
+
+from contracts.checks.timeouts import KIT_SMS_CONFIG
+from contracts.models import E164_PATTERN, CreateRequest, SortField, timestamp_ms
+
+Send = Callable[[Call], tuple[int, Any]]
+HIDDEN_SORTS = {"curr_pathway_version", "timed_out_at"}
+"""Sort keys the items do not show: a wrapper cannot reorder by them."""
+
+
+def _key(call: Call) -> str:
+    return next((v for k, v in call["headers"].items() if k.lower() == "authorization"), "")
+
+
+def _regrouped(order: Callable[[Call, list[dict[str, Any]]], list[dict[str, Any]] | None]) -> Callable:
+    """A list answer rebuilt from the mock's full listing in another order (None: leave the call alone)."""
+
+    def answer(call: Call, send: Send) -> tuple[int, Any] | None:
+        if not is_list(call) or call["query"].get("sortBy", "created_at") in HIDDEN_SORTS:
+            return None
+        status, body, items = full_listing(call, send)
+        if status != 200:
+            return status, body
+        reordered = order(call, items)
+        return (status, paged(call, body, reordered)) if reordered is not None else send(call)
+
+    return answer
+
+
+def _tie_groups(call: Call, items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    key = call["query"].get("sortBy", "created_at")
+    return [list(group) for _, group in itertools.groupby(items, key=lambda i: i.get(key))]
+
+
+# ------------------------------------------------------------------------------------------ ordering
+
+
+def ties_random_per_request() -> Mutant:
+    """Ties come back in a fresh random order on every request (pages then repeat and skip)."""
+
+    def order(call: Call, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        rng = random.Random(secrets.randbits(64))
+        out: list[dict[str, Any]] = []
+        for group in _tie_groups(call, items):
+            rng.shuffle(group)
+            out += group
+        return out
+
+    return Mutant(answer=_regrouped(order))
+
+
+def ties_by_hash() -> Mutant:
+    """Ties in a fixed order of their own (a hash of the id): stable, so walks stay exact."""
+
+    def order(call: Call, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        digest = lambda i: hashlib.sha256(i["id"].encode()).hexdigest()  # noqa: E731
+        return [i for group in _tie_groups(call, items) for i in sorted(group, key=digest)]
+
+    return Mutant(answer=_regrouped(order))
+
+
+def is_active_true_first() -> Mutant:
+    """is_active sorts true before false in asc."""
+
+    def order(call: Call, items: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+        if call["query"].get("sortBy") != "is_active":
+            return None
+        return sorted(items, key=lambda i: i["is_active"], reverse=call["query"].get("sortDir", "desc") == "asc")
+
+    return Mutant(answer=_regrouped(order))
+
+
+def nulls_first_in_asc() -> Mutant:
+    """Nulls sort before every value in asc (and after in desc)."""
+
+    def order(call: Call, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        key = call["query"].get("sortBy", "created_at")
+        present = [i for i in items if i.get(key) is not None]
+        absent = [i for i in items if i.get(key) is None]
+        return absent + present if call["query"].get("sortDir", "desc") == "asc" else present + absent
+
+    return Mutant(answer=_regrouped(order))
+
+
+def message_count_as_text() -> Mutant:
+    """message_count compared and sorted as text ("10" < "9")."""
+    tests = {"gt": str.__gt__, "gte": str.__ge__, "lt": str.__lt__, "lte": str.__le__}
+
+    def answer(call: Call, send: Send) -> tuple[int, Any] | None:
+        if not is_list(call):
+            return None
+        counted = [
+            f
+            for f in filters_of(call)
+            if isinstance(f, dict) and f.get("field") == "message_count" and f.get("operator") in tests
+        ]
+        by_count = call["query"].get("sortBy") == "message_count"
+        if not counted and not by_count:
+            return None
+        rest = [f for f in filters_of(call) if f not in counted]
+        status, body, items = full_listing(with_filters(call, rest), send)
+        if status != 200:
+            return status, body
+        kept = [
+            i for i in items if all(tests[f["operator"]](str(i["message_count"]), str(f["value"])) for f in counted)
+        ]
+        if by_count:
+            kept.sort(key=lambda i: str(i["message_count"]), reverse=call["query"].get("sortDir", "desc") == "desc")
+        return status, paged(call, body, kept)
+
+    return Mutant(answer=answer)
+
+
+# --------------------------------------------------------------------------------------- pagination
+
+
+def page_size_max_100() -> Mutant:
+    """pageSize above 100 is refused with 400."""
+
+    def answer(call: Call, send: Send) -> tuple[int, Any] | None:
+        size = str(call["query"].get("pageSize", ""))
+        if is_list(call) and size.isdigit() and int(size) > 100:
+            return refusal(400, "INVALID_QUERY", "pageSize must be between 1 and 100")
+        return None
+
+    return Mutant(answer=answer)
+
+
+def page_size_clamped_to_100() -> Mutant:
+    """pageSize above 100 is served as 100 (and pagination says 100)."""
+
+    def on_request(call: Call) -> Call:
+        size = str(call["query"].get("pageSize", ""))
+        if is_list(call) and size.isdigit() and int(size) > 100:
+            return {**call, "query": {**call["query"], "pageSize": "100"}}
+        return call
+
+    return Mutant(on_request=on_request)
+
+
+def page_past_end_404() -> Mutant:
+    """A page past the end is 404 in the error envelope."""
+
+    def on_response(call: Call, status: int, body: Any) -> tuple[int, Any]:
+        if is_list(call) and status == 200 and body["data"] == []:
+            pagination = body["extra"]["pagination"]
+            if pagination["currentPage"] > max(1, pagination["totalPages"]):
+                return refusal(404, "NOT_FOUND", "page past the end")
+        return status, body
+
+    return Mutant(on_response=on_response)
+
+
+def current_page_off_by_one() -> Mutant:
+    def on_response(call: Call, status: int, body: Any) -> tuple[int, Any]:
+        if is_list(call) and status == 200:
+            body["extra"]["pagination"]["currentPage"] -= 1
+        return status, body
+
+    return Mutant(on_response=on_response)
+
+
+def no_pagination_block() -> Mutant:
+    def on_response(call: Call, status: int, body: Any) -> tuple[int, Any]:
+        if is_list(call) and status == 200:
+            body.pop("extra", None)
+        return status, body
+
+    return Mutant(on_response=on_response)
+
+
+def _query_rewrite(change: Callable[[dict[str, str]], dict[str, str]]) -> Mutant:
+    return Mutant(on_request=lambda c: {**c, "query": change(dict(c["query"]))} if is_list(c) else c)
+
+
+def default_sort_ascending() -> Mutant:
+    return _query_rewrite(lambda q: {"sortDir": "asc", **q})
+
+
+def unknown_sort_accepted(name: str, allowed: set[str]) -> Mutant:
+    """An unknown sortBy (or sortDir) is ignored instead of refused."""
+    return _query_rewrite(lambda q: {k: v for k, v in q.items() if k != name or v in allowed})
+
+
+def page_zero_is_first() -> Mutant:
+    return _query_rewrite(lambda q: {**q, "page": "1"} if q.get("page") == "0" else q)
+
+
+def lenient_query_integers() -> Mutant:
+    """page and pageSize such as ' 2', '+2' or '2.0' are read as numbers."""
+
+    def change(query: dict[str, str]) -> dict[str, str]:
+        for name in ("page", "pageSize"):
+            match = re.fullmatch(r"\s*\+?(\d+)(\.0+)?\s*", str(query.get(name, "")))
+            if match:
+                query[name] = match.group(1)
+        return query
+
+    return _query_rewrite(change)
+
+
+# ------------------------------------------------------------------------------------------ filters
+
+
+def archived_hidden() -> Mutant:
+    """The list shows active conversations only."""
+
+    def on_request(call: Call) -> Call:
+        filters = filters_of(call)
+        if not is_list(call) or any(isinstance(f, dict) and f.get("field") == "is_active" for f in filters):
+            return call
+        return with_filters(call, [*filters, {"field": "is_active", "operator": "eq", "value": True}])
+
+    return Mutant(on_request=on_request)
+
+
+def only_first_filter_applied() -> Mutant:
+    def on_request(call: Call) -> Call:
+        filters = filters_of(call)
+        return with_filters(call, filters[:1]) if is_list(call) and len(filters) > 1 else call
+
+    return Mutant(on_request=on_request)
+
+
+def timestamps_eq_as_text() -> Mutant:
+    """eq on created_at compares the text (an instant written with an offset matches nothing)."""
+
+    def change(spec: dict[str, Any]) -> dict[str, Any]:
+        text = spec.get("value")
+        offset = isinstance(text, str) and not text.endswith("Z")
+        if spec.get("field") == "created_at" and spec.get("operator") == "eq" and offset:
+            spec["value"] = "1970-01-01T00:00:00.000Z"  # what a text comparison of another spelling finds
+        return spec
+
+    return Mutant(on_request=rewrite_filters(change))
+
+
+def _refuse_filters(test: Callable[[dict[str, Any]], bool], message: str) -> Mutant:
+    def answer(call: Call, send: Send) -> tuple[int, Any] | None:
+        if is_list(call) and any(isinstance(f, dict) and test(f) for f in filters_of(call)):
+            return refusal(400, "INVALID_FILTERS", message)
+        return None
+
+    return Mutant(answer=answer)
+
+
+def null_eq_refused() -> Mutant:
+    return _refuse_filters(lambda f: f.get("value") is None, "filters: a null value is not supported")
+
+
+def timestamp_substring_refused() -> Mutant:
+    return _refuse_filters(
+        lambda f: (
+            f.get("field") in ("created_at", "updated_at", "timed_out_at")
+            and f.get("operator") in ("contains", "startsWith", "endsWith")
+        ),
+        "filters: timestamps take eq, gt, gte, lt, lte",
+    )
+
+
+def strict_filter_values() -> Mutant:
+    return _refuse_filters(
+        lambda f: (
+            (f.get("field") == "is_active" and not isinstance(f.get("value"), bool))
+            or (f.get("field") == "message_count" and not isinstance(f.get("value"), int))
+        ),
+        "filters: value of the wrong type",
+    )
+
+
+def variables_eq_as_subset() -> Mutant:
+    def change(spec: dict[str, Any]) -> dict[str, Any]:
+        if spec.get("field") == "variables" and spec.get("operator") == "eq":
+            spec["operator"] = "contains"
+        return spec
+
+    return Mutant(on_request=rewrite_filters(change))
+
+
+def bad_filters_ignored() -> Mutant:
+    """Filters that do not parse are ignored instead of refused."""
+
+    def answer(call: Call, send: Send) -> tuple[int, Any] | None:
+        if not is_list(call) or "filters" not in call["query"]:
+            return None
+        status, body = send(call)
+        if status == 400 and "INVALID_FILTERS" in [e.get("error") for e in body.get("errors") or []]:
+            return send({**call, "query": {k: v for k, v in call["query"].items() if k != "filters"}})
+        return status, body
+
+    return Mutant(answer=answer)
+
+
+# ------------------------------------------------------------------------------------------- create
+
+
+def creates_race() -> Mutant:
+    """Check-then-insert without a lock: creates sent at once for one pair each start a conversation."""
+    lock = threading.Lock()
+    inserted: dict[tuple[str, Any, Any], list[str]] = {}
+
+    def answer(call: Call, send: Send) -> tuple[int, Any] | None:
+        if not is_create(call):
+            return None
+        body = call["body"]
+        pair = (_key(call), body.get("user_number"), body.get("agent_number"))
+        if body.get("new_conversation") is True:
+            with lock:
+                inserted.pop(pair, None)
+            return None
+        active = [
+            {"field": "user_number", "operator": "eq", "value": body.get("user_number")},
+            {"field": "agent_number", "operator": "eq", "value": body.get("agent_number")},
+            {"field": "is_active", "operator": "eq", "value": True},
+        ]
+        status, found = send(list_call(call, active, pageSize="1"))
+        if status != 200 or found["data"]:
+            return None
+        time.sleep(0.05)  # the gap between the check and the insert
+        status, created = send({**call, "body": {**body, "new_conversation": True}})
+        if status == 200:
+            with lock:
+                inserted.setdefault(pair, []).append(created["data"]["conversation_id"])
+        return status, created
+
+    def on_response(call: Call, status: int, body: Any) -> tuple[int, Any]:
+        if is_list(call) and status == 200:
+            with lock:
+                shown = {i for ids in inserted.values() for i in ids}
+            for item in body["data"]:
+                item["is_active"] = item["is_active"] or item["id"] in shown
+        return status, body
+
+    return Mutant(answer=answer, on_response=on_response)
+
+
+def _answer_create(change: Callable[[dict[str, Any], Call, Send], tuple[int, Any] | None]) -> Mutant:
+    return Mutant(answer=lambda call, send: change(call["body"], call, send) if is_create(call) else None)
+
+
+def _fake_created() -> tuple[int, Any]:
+    data = {
+        "message": "SMS conversation created successfully",
+        "conversation_id": f"convo_{secrets.token_hex(16)}",
+        "workflow_id": f"workflow_{secrets.token_hex(16)}",
+    }
+    return 200, {"data": data, "errors": None}
+
+
+def broken_json_accepted() -> Mutant:
+    def answer(call: Call, send: Send) -> tuple[int, Any] | None:
+        if call["method"] == "POST" and call["path"] == "/v1/sms/create" and isinstance(call["body"], str):
+            return _fake_created()
+        return None
+
+    return Mutant(answer=answer)
+
+
+def accepts_foreign_agent_number() -> Mutant:
+    """A number of another account is swapped for one of the caller's own."""
+
+    def change(body: dict[str, Any], call: Call, send: Send) -> tuple[int, Any] | None:
+        status, answer = send(call)
+        if status != 400 or "AGENT_NUMBER_NOT_FOUND" not in [e.get("error") for e in answer.get("errors") or []]:
+            return status, answer
+        _, accounts = send(control_call("/_mock/accounts"))
+        for account in accounts["accounts"]:
+            keys = account.get("api_keys") or [account.get("api_key")]
+            if _key(call) in keys and account.get("agent_numbers"):
+                return send({**call, "body": {**body, "agent_number": account["agent_numbers"][0]["number"]}})
+        return status, answer
+
+    return _answer_create(change)
+
+
+def refused_create_still_stored() -> Mutant:
+    """A create refused for its sender is stored anyway (as USER) behind the refusal."""
+
+    def change(body: dict[str, Any], call: Call, send: Send) -> tuple[int, Any] | None:
+        status, answer = send(call)
+        if status == 400 and body.get("sender") not in (None, "USER", "AGENT"):
+            send({**call, "body": {**body, "sender": "USER"}})
+        return status, answer
+
+    return _answer_create(change)
+
+
+def impossible_numbers_accepted() -> Mutant:
+    """Any E.164-shaped number is accepted (no check that it is possible for its region)."""
+    shape = re.compile(E164_PATTERN)
+
+    def change(body: dict[str, Any], call: Call, send: Send) -> tuple[int, Any] | None:
+        status, answer = send(call)
+        numbers = [body.get("user_number"), body.get("agent_number")]
+        codes = [e.get("error") for e in (answer.get("errors") or [])] if isinstance(answer, dict) else []
+        if codes == ["INVALID_PHONE_NUMBER"] and all(isinstance(n, str) and shape.fullmatch(n) for n in numbers):
+            return _fake_created()
+        return status, answer
+
+    return _answer_create(change)
+
+
+def _refuse_create(test: Callable[[dict[str, Any]], bool], code: str, message: str, status: int = 400) -> Mutant:
+    return _answer_create(lambda body, call, send: refusal(status, code, message) if test(body) else None)
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return max((_depth(v) for v in value), default=0)
+    return 0
+
+
+def unknown_body_fields_refused() -> Mutant:
+    known = set(CreateRequest.model_fields)
+    return _refuse_create(lambda b: bool(set(b) - known), "INVALID_FIELD", "unknown field")
+
+
+def null_optional_refused() -> Mutant:
+    return _refuse_create(lambda b: any(v is None for v in b.values()), "INVALID_FIELD", "null is not a value")
+
+
+def message_cap_160() -> Mutant:
+    return _refuse_create(
+        lambda b: isinstance(b.get("message"), str) and len(b["message"]) > 160, "INVALID_FIELD", "message: too long"
+    )
+
+
+def time_out_cap_one_day() -> Mutant:
+    return _refuse_create(
+        lambda b: any(isinstance(b.get(n), int) and b[n] > 86_400 for n in ("time_out", "warning_time")),
+        "INVALID_FIELD",
+        "time_out: at most one day",
+    )
+
+
+def nesting_cap_8() -> Mutant:
+    return _refuse_create(lambda b: _depth(b.get("request_data")) > 8, "INVALID_FIELD", "request_data: too deep")
+
+
+def blank_message_accepted() -> Mutant:
+    def change(body: dict[str, Any]) -> dict[str, Any]:
+        if isinstance(body.get("message"), str) and body["message"] and not body["message"].strip():
+            body["message"] = "\u200b"  # stored as a zero-width space the mock does not trim
+        return body
+
+    return Mutant(on_request=rewrite_create(change))
+
+
+def _retry_without(field: str, unless: str) -> Mutant:
+    """A refused INVALID_TIMEOUT_CONFIG for a body without `unless` is accepted, dropping `field`."""
+
+    def change(body: dict[str, Any], call: Call, send: Send) -> tuple[int, Any] | None:
+        status, answer = send(call)
+        codes = [e.get("error") for e in answer.get("errors") or []] if isinstance(answer, dict) else []
+        if codes == ["INVALID_TIMEOUT_CONFIG"] and unless not in body:
+            return send({**call, "body": {k: v for k, v in body.items() if k != field}})
+        return status, answer
+
+    return _answer_create(change)
+
+
+def coerces_strings() -> Mutant:
+    """'true'/'false' and numeric strings are read as the boolean or integer they spell."""
+
+    def change(body: dict[str, Any]) -> dict[str, Any]:
+        if body.get("new_conversation") in ("true", "false"):
+            body["new_conversation"] = body["new_conversation"] == "true"
+        for name in ("time_out", "warning_time"):
+            if isinstance(body.get(name), str) and body[name].isdigit():
+                body[name] = int(body[name])
+        return body
+
+    return Mutant(on_request=rewrite_create(change))
+
+
+def messages_capped_at_50() -> Mutant:
+    """A conversation takes at most 50 messages; past that a create is 409."""
+
+    def change(body: dict[str, Any], call: Call, send: Send) -> tuple[int, Any] | None:
+        if body.get("new_conversation") is True:
+            return None
+        active = [
+            {"field": "user_number", "operator": "eq", "value": body.get("user_number")},
+            {"field": "agent_number", "operator": "eq", "value": body.get("agent_number")},
+            {"field": "is_active", "operator": "eq", "value": True},
+            {"field": "message_count", "operator": "gte", "value": 50},
+        ]
+        status, found = send(list_call(call, active, pageSize="1"))
+        if status == 200 and found["data"]:
+            return refusal(409, "LIMIT_EXCEEDED", "a conversation holds at most 50 messages")
+        return None
+
+    return _answer_create(change)
+
+
+def _created(change: Callable[[dict[str, Any]], None]) -> Mutant:
+    def on_response(call: Call, status: int, body: Any) -> tuple[int, Any]:
+        if is_create(call) and status == 200:
+            change(body["data"])
+        return status, body
+
+    return Mutant(on_response=on_response)
+
+
+def workflow_id_per_conversation() -> Mutant:
+    return _created(lambda d: d.update(workflow_id="workflow_" + d["conversation_id"].removeprefix("convo_")))
+
+
+def no_workflow_id() -> Mutant:
+    return _created(lambda d: d.pop("workflow_id"))
+
+
+def other_id_format() -> Mutant:
+    """Ids of another shape (`cv-<hex>`), in every answer and in the control API's paths."""
+
+    def outward(text: str) -> str:
+        return "cv-" + text.removeprefix("convo_") if text.startswith("convo_") else text
+
+    def on_response(call: Call, status: int, body: Any) -> tuple[int, Any]:
+        if is_create(call) and status == 200:
+            body["data"]["conversation_id"] = outward(body["data"]["conversation_id"])
+        if is_list(call) and status == 200:
+            for item in body["data"]:
+                item["id"] = outward(item["id"])
+        return status, body
+
+    return Mutant(on_response=on_response, control_path=lambda p: p.replace("/cv-", "/convo_"))
+
+
+# ---------------------------------------------------------------------------------------- list items
+
+
+def items_carry_hidden_fields() -> Mutant:
+    """Items also show curr_pathway_version and timed_out_at (true values, from the control API)."""
+    mutant = Mutant()
+
+    def on_response(call: Call, status: int, body: Any) -> tuple[int, Any]:
+        if is_list(call) and status == 200:
+            for item in body["data"]:
+                _, detail = mutant.send(control_call(f"/_mock/conversations/{item['id']}", call["headers"]))
+                item["curr_pathway_version"] = detail["data"]["curr_pathway_version"]
+                item["timed_out_at"] = detail["data"]["timed_out_at"]
+        return status, body
+
+    mutant.on_response = on_response
+    return mutant
+
+
+def archive_leaves_updated_at() -> Mutant:
+    """Archiving leaves updated_at at the last message (its filters and sort agree with what items show)."""
+    tests = {"eq": int.__eq__, "gt": int.__gt__, "gte": int.__ge__, "lt": int.__lt__, "lte": int.__le__}
+
+    def answer(call: Call, send: Send) -> tuple[int, Any] | None:
+        if not is_list(call):
+            return None
+        mine = [f for f in filters_of(call) if isinstance(f, dict) and f.get("field") == "updated_at"]
+        rest = [f for f in filters_of(call) if f not in mine]
+        status, body, items = full_listing(with_filters(call, rest), send)
+        if status != 200 or any(f.get("operator") not in tests or not isinstance(f.get("value"), str) for f in mine):
+            return (status, body) if status != 200 else send(call)
+        for item in items:
+            if not item["is_active"]:
+                item["updated_at"] = item["last_message_at"]
+        kept = [
+            i
+            for i in items
+            if all(tests[f["operator"]](timestamp_ms(i["updated_at"]), timestamp_ms(f["value"])) for f in mine)
+        ]
+        if call["query"].get("sortBy") == "updated_at":
+            kept.sort(
+                key=lambda i: (timestamp_ms(i["updated_at"]), i["id"]),
+                reverse=call["query"].get("sortDir", "desc") == "desc",
+            )
+        return status, paged(call, body, kept)
+
+    return Mutant(answer=answer)
+
+
+def updated_at_stuck_when_active() -> Mutant:
+    def change(item: dict[str, Any]) -> None:
+        if item["is_active"]:
+            item["updated_at"] = item["created_at"]
+
+    return Mutant(on_response=rewrite_items(change))
+
+
+def items_changed(change: Callable[[dict[str, Any]], None]) -> Mutant:
+    return Mutant(on_response=rewrite_items(change))
+
+
+def _when_last(text: str, change: Callable[[dict[str, Any]], None]) -> Mutant:
+    return items_changed(lambda item: change(item) if item.get("last_message") == text else None)
+
+
+def warning_ends_conversation() -> Mutant:
+    return _when_last(KIT_SMS_CONFIG["warning_message"], lambda i: i.update(is_active=False))
+
+
+def warning_not_counted() -> Mutant:
+    return _when_last(KIT_SMS_CONFIG["warning_message"], lambda i: i.update(message_count=i["message_count"] - 1))
+
+
+def timeout_leaves_active() -> Mutant:
+    return _when_last(KIT_SMS_CONFIG["timeout_message"], lambda i: i.update(is_active=True))
+
+
+# ------------------------------------------------------------------------------------------ timeouts
+
+
+def warning_after_user_reply() -> Mutant:
+    """A USER reply cancels the timeout but not the warning: it is appended after the reply anyway."""
+    mutant = Mutant()
+    agent_at: dict[str, int] = {}
+    replied: set[str] = set()
+
+    def now() -> int:
+        return timestamp_ms(mutant.send(control_call("/_mock/clock"))[1]["now"])
+
+    def on_response(call: Call, status: int, body: Any) -> tuple[int, Any]:
+        if is_create(call) and status == 200:
+            conversation = body["data"]["conversation_id"]
+            if call["body"].get("sender") == "AGENT":
+                agent_at[conversation] = now()
+                replied.discard(conversation)
+            elif conversation in agent_at:
+                replied.add(conversation)
+        if is_list(call) and status == 200:
+            for item in body["data"]:
+                if item["id"] not in replied:
+                    continue
+                _, detail = mutant.send(control_call(f"/_mock/conversations/{item['id']}", call["headers"]))
+                warning_time, text = detail["data"]["warning_time"], detail["data"]["warning_message"]
+                if warning_time and text and now() >= agent_at[item["id"]] + warning_time * 1000:
+                    item.update(message_count=item["message_count"] + 1, last_message=text)
+        return status, body
+
+    mutant.on_response = on_response
+    return mutant
+
+
+def default_sender_agent() -> Mutant:
+    return Mutant(on_request=rewrite_create(lambda b: {"sender": "AGENT", **b}))
+
+
+def agent_messages_start_no_timer() -> Mutant:
+    return Mutant(on_request=rewrite_create(lambda b: {**b, "sender": "USER"} if b.get("sender") == "AGENT" else b))
+
+
+def time_out_override_dropped() -> Mutant:
+    return Mutant(on_request=rewrite_create(lambda b: {k: v for k, v in b.items() if k != "time_out"}))
+
+
+# -------------------------------------------------------------------------------------- auth, errors
+
+
+def bearer_refused() -> Mutant:
+    def answer(call: Call, send: Send) -> tuple[int, Any] | None:
+        if _key(call).startswith("Bearer "):
+            return refusal(401, "AUTH_FAILURE", "send the key without a prefix")
+        return None
+
+    return Mutant(answer=answer)
+
+
+def unknown_key_gets_empty_list() -> Mutant:
+    def on_response(call: Call, status: int, body: Any) -> tuple[int, Any]:
+        if is_list(call) and status == 401 and _key(call):
+            pagination = {"totalItems": 0, "totalPages": 0, "currentPage": 1, "pageSize": 25}
+            return 200, {"data": [], "errors": None, "extra": {"pagination": pagination}}
+        return status, body
+
+    return Mutant(on_response=on_response)
+
+
+def wrong_method_404() -> Mutant:
+    routes = {("GET", "/v1/sms/conversations"), ("POST", "/v1/sms/create")}
+
+    def answer(call: Call, send: Send) -> tuple[int, Any] | None:
+        if (call["method"], call["path"]) not in routes:
+            return refusal(404, "NOT_FOUND", "no such route")
+        return None
+
+    return Mutant(answer=answer)
+
+
+def media_type_not_checked() -> Mutant:
+    """Any content-type is read as JSON."""
+
+    def on_request(call: Call) -> Call:
+        headers = {k: v for k, v in call["headers"].items() if k.lower() != "content-type"}
+        return {**call, "headers": {**headers, "Content-Type": "application/json"}} if call["body"] else call
+
+    return Mutant(on_request=on_request)
+
+
+def one_error_without_field_names() -> Mutant:
+    def on_response(call: Call, status: int, body: Any) -> tuple[int, Any]:
+        if status >= 400 and isinstance(body, dict) and body.get("errors"):
+            body["errors"] = [{"error": body["errors"][0].get("error"), "message": "the request is invalid"}]
+        return status, body
+
+    return Mutant(on_response=on_response)
+
+
+def body_checked_before_key() -> Mutant:
+    """A body that is not a JSON object is refused as such before the key is looked at."""
+
+    def answer(call: Call, send: Send) -> tuple[int, Any] | None:
+        if call["method"] == "POST" and call["path"] == "/v1/sms/create" and not isinstance(call["body"], dict):
+            return refusal(400, "INVALID_JSON", "the body must be a JSON object")
+        return None
+
+    return Mutant(answer=answer)
+
+
+def status_for_code(code: str, new: int) -> Mutant:
+    def on_response(call: Call, status: int, body: Any) -> tuple[int, Any]:
+        if status >= 400 and isinstance(body, dict) and code in [e.get("error") for e in body.get("errors") or []]:
+            return new, body
+        return status, body
+
+    return Mutant(on_response=on_response)
+
+
+def pathway_tags_filled() -> Mutant:
+    return items_changed(lambda i: i.update(pathway_tags=[{"name": "kit", "color": "#00aa00"}]))
+
+
+def message_text_uppercased() -> Mutant:
+    return items_changed(
+        lambda i: i.update(last_message=i["last_message"].upper()) if isinstance(i.get("last_message"), str) else None
+    )
+
+
+def node_id_never_updates() -> Mutant:
+    first: dict[str, Any] = {}
+
+    def on_response(call: Call, status: int, body: Any) -> tuple[int, Any]:
+        if is_create(call) and status == 200:
+            first.setdefault(body["data"]["conversation_id"], call["body"].get("current_node_id"))
+        if is_list(call) and status == 200:
+            for item in body["data"]:
+                if item["id"] in first:
+                    item["current_node_id"] = first[item["id"]]
+        return status, body
+
+    return Mutant(on_response=on_response)
+
+
+SORT_KEYS = {f.value for f in SortField}
