@@ -207,6 +207,17 @@ def read_unread_body(app: Any, limit: int = BODY_LIMIT_BYTES) -> Any:
     return drained
 
 
+class _WakingEvent(threading.Event):
+    """An event whose untimed wait wakes now and then, so signal handlers run on the waiting main thread."""
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if timeout is not None:
+            return super().wait(timeout)
+        while not super().wait(0.2):
+            pass
+        return True
+
+
 def serve_with_granian(app: Any, host: str, port: int, threads: int, stop: StopSignals) -> None:
     """Serve `app` with granian in this process (WSGI, `threads` blocking threads) until SIGINT or SIGTERM.
 
@@ -244,6 +255,11 @@ def serve_with_granian(app: Any, host: str, port: int, threads: int, stop: StopS
         log_access=False,
         http1_settings=HTTP1Settings(max_buffer_size=HEADER_LIMIT_BYTES),
     )
+
+    # Granian's main loop waits on this event with no timeout. A signal the kernel hands to one of the
+    # Rust or WSGI threads leaves that wait asleep, so Python never runs the handler on the main thread:
+    # the wait wakes every 0.2 s to let it run.
+    server.main_loop_interrupt = _WakingEvent()
 
     @server.on_startup
     def stop_if_asked_already() -> None:
