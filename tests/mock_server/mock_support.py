@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
-from pathlib import Path
-
+from serve_support import CLI, start_serve  # noqa: F401  (re-exported for the mock tests)
 from werkzeug.test import TestResponse
-
-CLI = str(Path(sys.executable).with_name("bland-sms-mock"))
 
 USER = "+15550001111"
 OTHER_USER = "+15550002222"
@@ -59,20 +53,3 @@ def error_for(response: TestResponse, field: str) -> str:
         if error["message"].startswith(f"{field}:"):
             return error["error"]
     raise AssertionError(f"no error names {field}: {response.json}")
-
-
-def start_serve(*args: str) -> tuple[subprocess.Popen, str, str]:
-    """Start `bland-sms-mock serve` on a free port; return the process, its URL and its start banner."""
-    process = subprocess.Popen(
-        [CLI, "serve", "--port", "0", *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    banner = ""
-    while "Press Ctrl-C" not in banner:
-        line = process.stdout.readline()
-        if not line:
-            process.kill()
-            raise AssertionError(f"serve did not start: {banner}")
-        banner += line
-    match = re.search(r"listening on (http://[\d.]+:\d+)", banner)
-    assert match, banner
-    return process, match.group(1), banner

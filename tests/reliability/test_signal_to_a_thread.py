@@ -5,32 +5,21 @@ from __future__ import annotations
 import ctypes
 import os
 import platform
-import re
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from serve_support import start_serve
 
-CLI = str(Path(sys.executable).with_name("bland-sms-mock"))
 SYS_TGKILL = {"x86_64": 234, "aarch64": 131}.get(platform.machine())
 
 
 @pytest.mark.e2e
 @pytest.mark.skipif(SYS_TGKILL is None or not Path("/proc/self/task").exists(), reason="needs Linux tgkill")
 def test_sigterm_to_a_worker_thread_stops_serve() -> None:
-    process = subprocess.Popen(
-        [CLI, "serve", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    process, _url, _banner = start_serve()
     try:
-        banner = ""
-        while "Press Ctrl-C" not in banner:
-            line = process.stdout.readline()
-            assert line, banner
-            banner += line
-        assert re.search(r"listening on http://", banner)
         threads = [int(t) for t in os.listdir(f"/proc/{process.pid}/task") if int(t) != process.pid]
         assert threads, "granian runs threads beside the main one"
         libc = ctypes.CDLL(None, use_errno=True)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 from click.testing import CliRunner
-from scenario_support import start_serve
+from serve_support import start_serve
 
 from contracts.client import Client
 from contracts.scenarios.runner import Target
@@ -40,7 +40,7 @@ def cli() -> CliRunner:
 @pytest.fixture(scope="module")
 def no_control_url() -> Iterator[str]:
     """The URL of `bland-sms-mock serve --no-control` (a target without the control API), stopped by its PID."""
-    process, url = start_serve("--no-control")
+    process, url, _ = start_serve("--no-control")
     try:
         yield url
     finally:
