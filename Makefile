@@ -34,11 +34,11 @@ soak: $(STAMP)
 	$(BIN)/python -m bench.soak $(ARGS)
 
 openapi: $(STAMP)
-	$(BIN)/python -m contracts.openapi > openapi.yaml
+	$(BIN)/python -m bland_sms_mock.contracts.openapi > openapi.yaml
 
 fixtures: $(STAMP)
-	$(BIN)/python -m contracts.scenarios.schema > fixtures/scenario.schema.json
-	$(BIN)/python -m contracts.scenarios.seeds --out fixtures/seeds/busy_account.yaml
+	$(BIN)/python -m bland_sms_mock.contracts.scenarios.json_schema > fixtures/scenario.schema.json
+	$(BIN)/python -m bland_sms_mock.contracts.scenarios.seeds --out fixtures/seeds/busy_account.yaml
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

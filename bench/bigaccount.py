@@ -8,9 +8,9 @@ import statistics
 import time
 from dataclasses import dataclass
 
-from contracts.models import CreateRequest, SortField
-from mock_server.app import create_app
-from mock_server.web import EXTENSION
+from bland_sms_mock.contracts.models.api import CreateRequest, SortField
+from bland_sms_mock.mock_server.app import create_app
+from bland_sms_mock.mock_server.request_io import EXTENSION
 
 KEY = "sk-demo-bland-sms-mock"
 AGENT = "+15552223333"

@@ -37,10 +37,9 @@ def kill_rate(max_examples: int = 10) -> tuple[int, int, int, int, float]:
     Every target gets a whole default run (the tests judge a broken target by its own check only).
     """
     sys.path.insert(0, str(TESTS_KIT))
+    from bland_sms_mock.contracts.kit.runner import KitOptions, run_kit
+    from bland_sms_mock.mock_server.serving import BackgroundServer
     from catalog import BENIGN, BROKEN
-
-    from contracts.kit import KitOptions, run_kit
-    from mock_server.serving import BackgroundServer
 
     def judge(app: object) -> set[str]:
         server = BackgroundServer(app).start()

@@ -1,6 +1,6 @@
-"""Build the OpenAPI 3.1 document of the two endpoints from `contracts.models`.
+"""Build the OpenAPI 3.1 document of the two endpoints from `bland_sms_mock.contracts.models`.
 
-`python -m contracts.openapi` prints it as YAML; `openapi.yaml` at the repository root is that output.
+`python -m bland_sms_mock.contracts.openapi` prints it as YAML; `openapi.yaml` at the repository root is that output.
 """
 
 from __future__ import annotations
@@ -8,10 +8,9 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+import click
 import yaml
-from pydantic.json_schema import models_json_schema
-
-from contracts.models import (
+from bland_sms_mock.contracts.models.api import (
     CreateRequest,
     CreateResponse,
     ErrorEnvelope,
@@ -19,6 +18,7 @@ from contracts.models import (
     ListQuery,
     ListResponse,
 )
+from pydantic.json_schema import models_json_schema
 
 REF = "#/components/schemas/{model}"
 
@@ -173,6 +173,12 @@ def build_document() -> dict[str, Any]:
 def render_yaml() -> str:
     """The document as YAML text, exactly as `openapi.yaml` holds it."""
     return yaml.safe_dump(build_document(), sort_keys=False, allow_unicode=True, width=100)
+
+
+@click.command("openapi")
+def openapi_command() -> None:
+    """Print the OpenAPI document of the API (YAML)."""
+    click.echo(render_yaml(), nl=False)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from contracts.models import Level
+from bland_sms_mock.contracts.models.api import Level
 
 CONTRACT_DOC = Path(__file__).resolve().parent.parent / "docs" / "contract.md"
 """docs/contract.md of the source checkout this module sits in (not shipped inside the wheel)."""

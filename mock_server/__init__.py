@@ -1,4 +1,4 @@
-"""bland-sms-mock: a stateful in-memory mock of the Bland SMS conversations API."""
+"""The fake: a stateful in-memory server of the Bland SMS API (installed as `bland_sms_mock.mock_server`).
 
-__version__ = "0.1.0"
-"""The package version (pyproject.toml reads it from here)."""
+It imports the contract's models (`bland_sms_mock.contracts.models`); nothing in the contract imports it.
+"""

@@ -5,26 +5,27 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from bland_sms_mock.contracts.models.api import MAX_BODY_BYTES, CreateRequest, ErrorCode, ListQuery, parse_filters
+from bland_sms_mock.contracts.models.control import MockConfig
+from bland_sms_mock.mock_server.clock import Clock
+from bland_sms_mock.mock_server.config import accounts_from, load_config
+from bland_sms_mock.mock_server.errors import ApiError, problems_from_validation
+from bland_sms_mock.mock_server.journal import DEFAULT_JOURNAL_SIZE
+from bland_sms_mock.mock_server.middleware import Traffic
+from bland_sms_mock.mock_server.request_io import (
+    EXTENSION,
+    authenticate,
+    json_response,
+    ok,
+    read_object,
+    store,
+    validate,
+)
+from bland_sms_mock.mock_server.store import Store
 from flask import Blueprint, Flask, request
 from pydantic import ValidationError
 from pydantic_core import PydanticCustomError
 from werkzeug.exceptions import HTTPException
-
-from contracts.models import (
-    MAX_BODY_BYTES,
-    CreateRequest,
-    ErrorCode,
-    ListQuery,
-    MockConfig,
-    parse_filters,
-)
-from mock_server.clock import Clock
-from mock_server.config import accounts_from, load_config
-from mock_server.errors import ApiError, problems_from_validation
-from mock_server.journal import DEFAULT_JOURNAL_SIZE
-from mock_server.store import Store
-from mock_server.traffic import Traffic
-from mock_server.web import EXTENSION, authenticate, json_response, ok, read_object, store, validate
 
 log = logging.getLogger(__name__)
 
@@ -123,8 +124,8 @@ def create_app(
     app.wsgi_app = Traffic(app.wsgi_app, state)  # type: ignore[method-assign]
     app.register_blueprint(api)
     if control:
-        from mock_server.control import CAPABILITIES_KEY, TOKEN_KEY
-        from mock_server.control import control as control_blueprint
+        from bland_sms_mock.mock_server.control import CAPABILITIES_KEY, TOKEN_KEY
+        from bland_sms_mock.mock_server.control import control as control_blueprint
 
         app.config[TOKEN_KEY] = control_token or None
         app.config[CAPABILITIES_KEY] = [
@@ -138,7 +139,7 @@ def create_app(
             "faults",
         ]
         app.register_blueprint(control_blueprint)
-        from mock_server import ui
+        from bland_sms_mock.mock_server import ui
 
         ui.init_app(app, app.config[CAPABILITIES_KEY])
     app.register_error_handler(ApiError, _render_api_error)

@@ -6,8 +6,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from mock_server.snapshot import export_state, write_state
-from mock_server.store import Store
+from bland_sms_mock.mock_server.snapshot import export_state, write_state
+from bland_sms_mock.mock_server.store import Store
 
 
 class Autosaver:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
-from contracts.models import to_epoch_ms
+from bland_sms_mock.contracts.models.api import to_epoch_ms
 
 
 def system_now_ms() -> int:

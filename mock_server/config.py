@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bland_sms_mock.contracts.models.control import MockConfig
+from bland_sms_mock.contracts.yamltext import read_document
+from bland_sms_mock.mock_server.errors import problems_from_validation
+from bland_sms_mock.mock_server.state import Account
 from pydantic import ValidationError
-
-from contracts.models import MockConfig
-from contracts.yamltext import read_document
-from mock_server.errors import problems_from_validation
-from mock_server.store import Account
 
 DEMO_API_KEY = "sk-demo-bland-sms-mock"
 DEMO_AGENT_NUMBER = "+15552223333"

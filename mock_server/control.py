@@ -6,25 +6,26 @@ import hmac
 from typing import Any
 
 import yaml
+from bland_sms_mock.contracts.models.api import ErrorCode, format_timestamp, timestamp_ms
+from bland_sms_mock.contracts.models.control import AccountSpec, ClockCommand, FaultSpec, JournalQuery, ResetCommand
+from bland_sms_mock.contracts.yamltext import load_yaml
+from bland_sms_mock.mock_server.errors import ApiError, problems_from_validation
+from bland_sms_mock.mock_server.request_io import (
+    api_key,
+    authenticate,
+    json_response,
+    key_from_header,
+    ok,
+    read_object,
+    store,
+    validate,
+)
+from bland_sms_mock.mock_server.snapshot import export_state, parse_snapshot, restore, seed
+from bland_sms_mock.mock_server.state import Account
 from flask import Blueprint, current_app, request
 from pydantic import ValidationError
 
-from contracts.models import (
-    AccountSpec,
-    ClockCommand,
-    ErrorCode,
-    FaultSpec,
-    JournalQuery,
-    ResetCommand,
-    format_timestamp,
-    timestamp_ms,
-)
-from contracts.yamltext import load_yaml
-from mock_server import __version__
-from mock_server.errors import ApiError, problems_from_validation
-from mock_server.snapshot import export_state, parse_snapshot, restore, seed
-from mock_server.store import Account
-from mock_server.web import api_key, authenticate, json_response, key_from_header, ok, read_object, store, validate
+from bland_sms_mock.version import __version__
 
 control = Blueprint("control", __name__, url_prefix="/_mock")
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from bland_sms_mock.contracts.models.api import ErrorCode, status_of
 from pydantic import ValidationError
-
-from contracts.models import ErrorCode, status_of
 
 
 @dataclass

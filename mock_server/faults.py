@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
-from contracts.models import ErrorCode, FaultSpec
+from bland_sms_mock.contracts.models.api import ErrorCode
+from bland_sms_mock.contracts.models.control import FaultSpec
 
 _DEFAULT_CODES = {429: ErrorCode.RATE_LIMITED, 500: ErrorCode.INTERNAL_ERROR, 503: ErrorCode.SERVICE_UNAVAILABLE}
 

@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from mock_server.handle import BlandMock
-from mock_server.traffic import IN_PROCESS, ConnectionDropped
+from bland_sms_mock.mock_server.bland_mock import BlandMock
+from bland_sms_mock.mock_server.middleware import IN_PROCESS, ConnectionDropped
 
 DEFAULT_BASE_URLS = ("https://api.bland.ai",)
 """Always intercepted: `base_urls` add origins to these, so the real API is never reached by accident."""

@@ -8,8 +8,8 @@ from collections import deque
 from fnmatch import fnmatchcase
 from typing import Any
 
-from contracts.models import JournalQuery
-from mock_server.jsontext import decode_body
+from bland_sms_mock.contracts.models.control import JournalQuery
+from bland_sms_mock.mock_server.jsontext import decode_body
 
 DEFAULT_JOURNAL_SIZE = 1000
 """Entries kept before the oldest is dropped [mock]."""

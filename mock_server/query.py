@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from contracts.models import (
+from bland_sms_mock.contracts.models.api import (
     FILTER_FIELD_KIND,
     FieldKind,
     Filter,
@@ -21,11 +21,9 @@ from contracts.models import (
     format_timestamp,
     to_epoch_us,
 )
+from bland_sms_mock.mock_server.state import Account, Conversation
 
-if TYPE_CHECKING:
-    from mock_server.store import Account, Conversation
-
-Predicate = Callable[["Conversation"], bool]
+Predicate = Callable[[Conversation], bool]
 
 _ORDER = {
     FilterOperator.GT: operator.gt,

@@ -15,10 +15,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from bland_sms_mock.mock_server.stopping import StopSignals
 from waitress import wasyncore
 from waitress.server import create_server
-
-from mock_server.stopping import StopSignals
 
 BODY_LIMIT_BYTES = 16 * 1024 * 1024
 """Waitress's own ceiling; the app answers 413 with the envelope above 1 MiB well before this."""
@@ -125,12 +124,12 @@ def build_app(spec: dict[str, Any], announce: Callable[[str], None] | None = Non
     Raises:
         ValueError: a config, seed or snapshot file is unreadable or inconsistent, naming the file.
     """
-    from contracts.yamltext import read_document
-    from mock_server.app import create_app
-    from mock_server.config import load_config
-    from mock_server.errors import ApiError
-    from mock_server.snapshot import load_file, parse_snapshot, seed
-    from mock_server.web import EXTENSION
+    from bland_sms_mock.contracts.yamltext import read_document
+    from bland_sms_mock.mock_server.app import create_app
+    from bland_sms_mock.mock_server.config import load_config
+    from bland_sms_mock.mock_server.errors import ApiError
+    from bland_sms_mock.mock_server.request_io import EXTENSION
+    from bland_sms_mock.mock_server.snapshot import load_file, parse_snapshot, seed
 
     app = create_app(load_config(spec.get("config")), control=spec["control"], control_token=spec.get("token"))
     store = app.extensions[EXTENSION]

@@ -12,19 +12,13 @@ import os
 from pathlib import Path
 from typing import Any
 
+from bland_sms_mock.contracts.models.api import ErrorCode, format_timestamp, timestamp_ms
+from bland_sms_mock.contracts.models.control import Snapshot, StoredAccount, StoredConversation
+from bland_sms_mock.contracts.yamltext import read_document
+from bland_sms_mock.mock_server.errors import ApiError, problems_from_validation
+from bland_sms_mock.mock_server.state import TIMEOUT_SETTINGS, Account, Conversation, Message, new_id
+from bland_sms_mock.mock_server.store import Store
 from pydantic import ValidationError
-
-from contracts.models import (
-    ErrorCode,
-    Snapshot,
-    StoredAccount,
-    StoredConversation,
-    format_timestamp,
-    timestamp_ms,
-)
-from contracts.yamltext import read_document
-from mock_server.errors import ApiError, problems_from_validation
-from mock_server.store import TIMEOUT_SETTINGS, Account, Conversation, Message, Store, new_id
 
 
 def _ms(text: str | None) -> int | None:

@@ -16,7 +16,7 @@ STOP_LINE = "bland-sms-mock stopped."
 class StopSignals:
     """SIGINT and SIGTERM for `serve` before the server owns them: stop a start-up at once, else remember them.
 
-    The console script installs them before it imports anything else (see `mock_server.entry`), so that a
+    The console script installs them before it imports anything else (see `bland_sms_mock.entry`), so that a
     stop during start-up (a big seed file loading) ends `serve` at once with the same one line and status 0
     as a stop of a running server.
     """

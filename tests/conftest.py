@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from bland_sms_mock.mock_server.app import create_app
+from bland_sms_mock.mock_server.config import DEMO_AGENT_NUMBER, DEMO_API_KEY
 from flask import Flask
 from flask.testing import FlaskClient
-
-from mock_server.app import create_app
-from mock_server.config import DEMO_AGENT_NUMBER, DEMO_API_KEY
 
 START = "2026-01-05T09:00:00.000Z"
 

@@ -6,21 +6,26 @@ import json
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 import yaml
-
-from contracts.client import LIST_PATH, Client, ControlError, TargetUnreachable
-from contracts.models import format_timestamp, timestamp_ms
-from contracts.scenarios.loader import ScenarioFileError, expand, load
-from contracts.scenarios.record import NothingToRecord, scenario_from_journal
-from contracts.scenarios.report import counted, print_scenario, print_summary, write_json, write_replay_junit
-from contracts.scenarios.runner import Outcome, Target, run_outcome, run_scenario
+from bland_sms_mock.contracts.client import LIST_PATH, Client, ControlError, TargetUnreachable
+from bland_sms_mock.contracts.models.api import format_timestamp, timestamp_ms
+from bland_sms_mock.contracts.scenarios.loader import ScenarioFileError, expand, load
+from bland_sms_mock.contracts.scenarios.record import NothingToRecord, scenario_from_journal
+from bland_sms_mock.contracts.scenarios.report import (
+    counted,
+    print_scenario,
+    print_summary,
+    write_json,
+    write_replay_junit,
+)
+from bland_sms_mock.contracts.scenarios.runner import Outcome, Target, run_outcome, run_scenario
 
 EXIT_FAILED = 1
 """replay: a step failed or errored, or the target could not be put back; record: nothing to record."""
@@ -29,6 +34,10 @@ EXIT_USAGE = 2
 EXIT_NOTHING_RAN = 3
 """replay: every step was skipped, so nothing was checked."""
 
+LocalMock = Callable[[], AbstractContextManager[tuple[str, str]]]
+"""Starts a fresh mock on a free loopback port and yields its base URL and API key (the public package
+passes one in: the scenarios never import the mock)."""
+
 
 def _fail(message: str) -> NoReturn:
     click.echo(f"Error: {message}", err=True)
@@ -36,15 +45,13 @@ def _fail(message: str) -> NoReturn:
 
 
 @contextmanager
-def _target(base_url: str | None, api_key: str | None, token: str | None, timeout: float) -> Iterator[Target]:
+def _target(
+    base_url: str | None, api_key: str | None, token: str | None, timeout: float, local_mock: LocalMock
+) -> Iterator[Target]:
     """The target to replay against: the given URL, or a fresh in-process mock on a free loopback port."""
     if base_url is None:
-        from mock_server.handle import BlandMock
-
-        with BlandMock() as mock:
-            mock.start()
-            with Client(mock.url, api_key or mock.api_key, timeout=timeout) as client:
-                yield Target(client, True, api_key or mock.api_key, f"the in-process mock at {mock.url}")
+        with local_mock() as (url, mock_key), Client(url, api_key or mock_key, timeout=timeout) as client:
+            yield Target(client, True, api_key or mock_key, f"the in-process mock at {url}")
         return
     with Client(base_url, api_key, control_token=token, timeout=timeout) as client:
         try:
@@ -128,74 +135,80 @@ def _note_faults(target: Target) -> None:
         )
 
 
-@click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--base-url", help="Target to replay against (default: a fresh in-process mock).")
-@click.option("--api-key", envvar="BLAND_API_KEY", help="Default API key of the steps (env BLAND_API_KEY).")
-@click.option(
-    "--control-token", envvar="BLAND_SMS_MOCK_CONTROL_TOKEN", help="The target mock's control token, if it has one."
-)
-@click.option("--junit-xml", type=click.Path(dir_okay=False), help="Write a JUnit XML report here.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write a JSON report here.")
-@click.option("-v", "--verbose", is_flag=True, help="Show every check and description, not only failures.")
-@click.option(
-    "--timeout", default=10.0, show_default=True, type=click.FloatRange(0.1, 300), help="Seconds per request."
-)
-@click.option(
-    "--reset-target",
-    is_flag=True,
-    help="On a --base-url mock: do not put its state back after the replay; leave it as the last scenario leaves it.",
-)
-def replay(
-    paths: tuple[str, ...],
-    base_url: str | None,
-    api_key: str | None,
-    control_token: str | None,
-    junit_xml: str | None,
-    json_path: str | None,
-    verbose: bool,
-    timeout: float,
-    reset_target: bool,
-) -> None:
-    """Replay QA scenario files (or directories of them) and report step by step.
+def make_replay(local_mock: LocalMock) -> click.Command:
+    """The `replay` command; without --base-url it replays against a mock `local_mock` starts."""
 
-    A mock given by --base-url is reset for each scenario, and put back as it was at the end (its
-    conversations, accounts and clock) unless --reset-target. Exit 0 when every step that ran passed, 1
-    when one failed (or the mock could not be put back), 2 on a usage error, a malformed scenario file
-    (nothing is sent then) or a target that cannot be reached or does not serve the API, 3 when nothing
-    ran (every step skipped).
-    """
-    try:
-        files = [load(path) for path in expand(list(paths))]
-    except ScenarioFileError as exc:
-        _fail(str(exc))
-    if base_url and not api_key and any(not f.scenario.setup.accounts for f in files):
-        click.echo("Note: no --api-key given; steps of scenarios without setup accounts send no key.", err=True)
-    results = []
-    with _target(base_url, api_key, control_token, timeout) as target:
-        if not target.control:
-            click.echo(
-                f"{base_url} has no control API: setups, clock moves and conversation-state checks cannot run, nor"
-                " can it be reset; the steps that depend on them are skipped, each with the reason.",
-                err=True,
-            )
-        guard = _left_as_found(target, reset_target) if base_url and target.control else _nothing_to_guard()
-        with guard as problems:
-            for loaded in files:
-                result = run_scenario(loaded, target)
-                results.append(result)
-                print_scenario(result, click.echo, verbose=verbose)
-        label = target.label
-    print_summary(results, click.echo)
-    if junit_xml:
-        write_replay_junit(junit_xml, results)
-    if json_path:
-        write_json(json_path, results, label)
-    outcome = run_outcome(results)
-    if outcome is Outcome.FAILED or problems:
-        sys.exit(EXIT_FAILED)
-    if outcome is Outcome.SKIPPED:
-        sys.exit(EXIT_NOTHING_RAN)
+    @click.command()
+    @click.argument("paths", nargs=-1, required=True, type=click.Path())
+    @click.option("--base-url", help="Target to replay against (default: a fresh in-process mock).")
+    @click.option("--api-key", envvar="BLAND_API_KEY", help="Default API key of the steps (env BLAND_API_KEY).")
+    @click.option(
+        "--control-token", envvar="BLAND_SMS_MOCK_CONTROL_TOKEN", help="The target mock's control token, if it has one."
+    )
+    @click.option("--junit-xml", type=click.Path(dir_okay=False), help="Write a JUnit XML report here.")
+    @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write a JSON report here.")
+    @click.option("-v", "--verbose", is_flag=True, help="Show every check and description, not only failures.")
+    @click.option(
+        "--timeout", default=10.0, show_default=True, type=click.FloatRange(0.1, 300), help="Seconds per request."
+    )
+    @click.option(
+        "--reset-target",
+        is_flag=True,
+        help="On a --base-url mock: do not put its state back after the replay; leave it as the last scenario"
+        " leaves it.",
+    )
+    def replay(
+        paths: tuple[str, ...],
+        base_url: str | None,
+        api_key: str | None,
+        control_token: str | None,
+        junit_xml: str | None,
+        json_path: str | None,
+        verbose: bool,
+        timeout: float,
+        reset_target: bool,
+    ) -> None:
+        """Replay QA scenario files (or directories of them) and report step by step.
+
+        A mock given by --base-url is reset for each scenario, and put back as it was at the end (its
+        conversations, accounts and clock) unless --reset-target. Exit 0 when every step that ran passed, 1
+        when one failed (or the mock could not be put back), 2 on a usage error, a malformed scenario file
+        (nothing is sent then) or a target that cannot be reached or does not serve the API, 3 when nothing
+        ran (every step skipped).
+        """
+        try:
+            files = [load(path) for path in expand(list(paths))]
+        except ScenarioFileError as exc:
+            _fail(str(exc))
+        if base_url and not api_key and any(not f.scenario.setup.accounts for f in files):
+            click.echo("Note: no --api-key given; steps of scenarios without setup accounts send no key.", err=True)
+        results = []
+        with _target(base_url, api_key, control_token, timeout, local_mock) as target:
+            if not target.control:
+                click.echo(
+                    f"{base_url} has no control API: setups, clock moves and conversation-state checks cannot run, nor"
+                    " can it be reset; the steps that depend on them are skipped, each with the reason.",
+                    err=True,
+                )
+            guard = _left_as_found(target, reset_target) if base_url and target.control else _nothing_to_guard()
+            with guard as problems:
+                for loaded in files:
+                    result = run_scenario(loaded, target)
+                    results.append(result)
+                    print_scenario(result, click.echo, verbose=verbose)
+            label = target.label
+        print_summary(results, click.echo)
+        if junit_xml:
+            write_replay_junit(junit_xml, results)
+        if json_path:
+            write_json(json_path, results, label)
+        outcome = run_outcome(results)
+        if outcome is Outcome.FAILED or problems:
+            sys.exit(EXIT_FAILED)
+        if outcome is Outcome.SKIPPED:
+            sys.exit(EXIT_NOTHING_RAN)
+
+    return replay
 
 
 @contextmanager

@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from bland_sms_mock.contracts.models.scenario import Scenario
+from bland_sms_mock.contracts.yamltext import load_yaml
 from pydantic import ValidationError
-
-from contracts.models import Scenario
-from contracts.yamltext import load_yaml
 
 
 class ScenarioFileError(ValueError):

@@ -12,8 +12,10 @@ import contextlib
 import json
 from typing import Any
 
-from contracts.models import Scenario, format_duration, timestamp_ms
-from contracts.scenarios.report import counted
+from bland_sms_mock.contracts.models.api import timestamp_ms
+from bland_sms_mock.contracts.models.control import format_duration
+from bland_sms_mock.contracts.models.scenario import Scenario
+from bland_sms_mock.contracts.scenarios.report import counted
 
 API_PATHS = {"/v1/sms/create": "create", "/v1/sms/conversations": "list"}
 WRONG_KEY = "sk-recorded-unknown-key"

@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-
-from contracts.junit import JUnitCase, write_junit
-from contracts.scenarios.runner import Outcome, ScenarioResult, StepResult, run_outcome
+from bland_sms_mock.contracts.junit import JUnitCase, write_junit
+from bland_sms_mock.contracts.scenarios.runner import Outcome, ScenarioResult, StepResult, run_outcome
 
 MARKS = {Outcome.PASSED: ("✓", "green"), Outcome.FAILED: ("✗", "red"), Outcome.SKIPPED: ("○", "yellow")}
 MARKS[Outcome.ERROR] = ("!", "red")

@@ -22,20 +22,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from contracts.client import Client, ControlError, Exchange, TargetUnreachable
-from contracts.models import (
-    Expect,
-    ScenarioSetup,
-    ScenarioStep,
-    format_duration,
-    format_timestamp,
-    template_names,
-    timestamp_ms,
-)
-from contracts.scenarios.loader import ScenarioFile
-from contracts.scenarios.matching import diff, mismatches
-from contracts.scenarios.seeds import read_seed
-from contracts.scenarios.templates import TemplateError, render
+from bland_sms_mock.contracts.client import Client, ControlError, Exchange, TargetUnreachable
+from bland_sms_mock.contracts.models.api import format_timestamp, timestamp_ms
+from bland_sms_mock.contracts.models.control import format_duration
+from bland_sms_mock.contracts.models.scenario import Expect, ScenarioSetup, ScenarioStep, template_names
+from bland_sms_mock.contracts.scenarios.loader import ScenarioFile
+from bland_sms_mock.contracts.scenarios.matching import diff, mismatches
+from bland_sms_mock.contracts.scenarios.seeds import read_seed
+from bland_sms_mock.contracts.scenarios.templates import TemplateError, render
 
 
 class Outcome(StrEnum):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts.models import TEMPLATE_PATTERN
+from bland_sms_mock.contracts.models.scenario import TEMPLATE_PATTERN
 
 
 class TemplateError(LookupError):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from bland_sms_mock.contracts.models.api import format_timestamp
+from bland_sms_mock.mock_server.request_io import json_response, store
 from flask import Blueprint, Flask, render_template, request
 
-from contracts.models import format_timestamp
-from mock_server import __version__
-from mock_server.web import json_response, store
+from bland_sms_mock.version import __version__
 
 ui = Blueprint("ui", __name__, url_prefix="/_mock/ui", template_folder="templates", static_folder="static")
 

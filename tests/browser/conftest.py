@@ -7,9 +7,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-
-from mock_server.app import create_app
-from mock_server.serving import BackgroundServer
+from bland_sms_mock.mock_server.app import create_app
+from bland_sms_mock.mock_server.serving import BackgroundServer
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 LAUNCH_ARGS = [

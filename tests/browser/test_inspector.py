@@ -136,8 +136,8 @@ def test_updates_by_itself_when_state_changes(page, server) -> None:
 
 
 def test_asks_for_the_control_token_once_and_then_shows_the_thread(browser) -> None:
-    from mock_server.app import create_app
-    from mock_server.serving import BackgroundServer
+    from bland_sms_mock.mock_server.app import create_app
+    from bland_sms_mock.mock_server.serving import BackgroundServer
 
     with BackgroundServer(create_app(control_token="T0k3n")) as running:
         body = {"user_number": "+15550003333", "agent_number": "+15552223333", "message": "behind a token"}
@@ -160,8 +160,8 @@ def test_asks_for_the_control_token_once_and_then_shows_the_thread(browser) -> N
 
 
 def test_a_mistyped_control_token_can_be_typed_again(browser) -> None:
-    from mock_server.app import create_app
-    from mock_server.serving import BackgroundServer
+    from bland_sms_mock.mock_server.app import create_app
+    from bland_sms_mock.mock_server.serving import BackgroundServer
 
     with BackgroundServer(create_app(control_token="T0k3n")) as running:
         context = browser.new_context()

@@ -7,9 +7,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
-from contracts.models import Level
-from contracts.rules import CONTRACT_DOC, RULE_PATTERN, Rule, load_rules, parse_rules
+from bland_sms_mock.contracts.models.api import Level
+from bland_sms_mock.contracts.rules import CONTRACT_DOC, RULE_PATTERN, Rule, load_rules, parse_rules
 
 MIN_RULES = 265
 """The number of rules docs/contract.md holds; raise it when rules are added (ids are never removed)."""

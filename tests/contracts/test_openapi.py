@@ -7,9 +7,8 @@ import sys
 from pathlib import Path
 
 import yaml
+from bland_sms_mock.contracts.openapi import build_document, render_yaml
 from openapi_spec_validator import validate
-
-from contracts.openapi import build_document, render_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,7 +20,7 @@ def test_committed_openapi_yaml_is_fresh() -> None:
 
 def test_module_prints_the_document() -> None:
     printed = subprocess.run(
-        [sys.executable, "-m", "contracts.openapi"], capture_output=True, text=True, check=True, cwd=ROOT
+        [sys.executable, "-m", "bland_sms_mock.contracts.openapi"], capture_output=True, text=True, check=True, cwd=ROOT
     ).stdout
     assert yaml.safe_load(printed) == yaml.safe_load(render_yaml())
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from contracts.models import format_timestamp, timestamp_ms
-from contracts.oracle import (
+from bland_sms_mock.contracts.kit.oracle import (
     Conversation,
     Message,
     Oracle,
@@ -21,6 +19,7 @@ from contracts.oracle import (
     sort,
     total_pages,
 )
+from bland_sms_mock.contracts.models.api import format_timestamp, timestamp_ms
 
 T0 = timestamp_ms("2026-01-05T12:00:00.000Z")
 MIN = 60_000

@@ -9,10 +9,9 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 import pytest
+from bland_sms_mock.mock_server.app import create_app
+from bland_sms_mock.mock_server.serving import BackgroundServer
 from hardening_support import DEMO_AGENT, DEMO_KEY
-
-from mock_server.app import create_app
-from mock_server.serving import BackgroundServer
 
 pytestmark = pytest.mark.e2e
 AUTH = {"authorization": DEMO_KEY}

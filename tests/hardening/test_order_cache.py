@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mock_server.app import create_app
+from bland_sms_mock.mock_server.app import create_app
 
 KEY = {"authorization": "sk-demo-bland-sms-mock"}
 AGENT = "+15552223333"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from contracts.kit import KitOptions, KitReport, run_kit
-from mock_server.serving import BackgroundServer
+from bland_sms_mock.contracts.kit.runner import KitOptions, KitReport, run_kit
+from bland_sms_mock.mock_server.serving import BackgroundServer
 
 KILL_EXAMPLES = 10
 """Generated examples per suite when judging the catalogue (the default run uses 50)."""

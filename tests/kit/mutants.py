@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from bland_sms_mock.mock_server.app import create_app
 from werkzeug.test import Client as WsgiClient
 from werkzeug.wrappers import Request, Response
-
-from mock_server.app import create_app
 
 Call = dict[str, Any]
 """A request as a mutant sees it: method, path, query (dict), headers (dict), body (decoded JSON or text)."""

@@ -7,7 +7,7 @@ choices (and the freedoms the contract grants) need a benign target the default 
 
 from __future__ import annotations
 
-from contracts.models import Level
+from bland_sms_mock.contracts.models.api import Level
 
 DOC, INF, MOCK = Level.DOCUMENTED, Level.INFERRED, Level.MOCK
 

@@ -7,14 +7,14 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from bland_sms_mock.mock_server.app import create_app
+from bland_sms_mock.mock_server.config import DEMO_AGENT_NUMBER, DEMO_API_KEY
+from bland_sms_mock.mock_server.request_io import EXTENSION
+from bland_sms_mock.mock_server.serving import BackgroundServer
 from catalog import BROKEN
 from click.testing import CliRunner
 
-from mock_server.app import create_app
-from mock_server.cli import main
-from mock_server.config import DEMO_AGENT_NUMBER, DEMO_API_KEY
-from mock_server.serving import BackgroundServer
-from mock_server.web import EXTENSION
+from bland_sms_mock.cli import main
 
 pytestmark = pytest.mark.e2e
 
@@ -204,7 +204,7 @@ def test_the_same_checks_run_from_pytest(pytester: pytest.Pytester) -> None:
     try:
         result = pytester.runpytest_subprocess(
             "--pyargs",
-            "contracts.contract_tests",
+            "bland_sms_mock.contracts.kit.contract_tests",
             "--contract-base-url",
             server.url,
             "--contract-max-examples",
@@ -221,7 +221,7 @@ def test_the_same_checks_run_from_pytest(pytester: pytest.Pytester) -> None:
 
 
 def test_every_check_is_documented() -> None:
-    from contracts.checks import load_all
+    from bland_sms_mock.contracts.kit.selection import load_all
 
     text = (Path(__file__).resolve().parents[2] / "docs" / "contract-kit.md").read_text()
     missing = [name for name in load_all() if f"`{name}`" not in text]

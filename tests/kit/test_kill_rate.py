@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from bland_sms_mock.contracts.kit.selection import load_all
+from bland_sms_mock.contracts.models.api import Level
+from bland_sms_mock.mock_server.app import create_app
 from catalog import BENIGN, BROKEN
 from kit_support import BENIGN_EXAMPLES, judge
 from rules import EXEMPT, FREEDOMS, RULES
-
-from contracts.checks import load_all
-from contracts.models import Level
-from mock_server.app import create_app
 
 pytestmark = pytest.mark.e2e
 

@@ -6,13 +6,13 @@ from typing import Any
 
 import httpx
 import pytest
+from bland_sms_mock.contracts.kit.runner import KitOptions, run_kit
+from bland_sms_mock.mock_server.app import create_app
+from bland_sms_mock.mock_server.config import DEMO_AGENT_NUMBER, DEMO_API_KEY
+from bland_sms_mock.mock_server.serving import BackgroundServer
 from click.testing import CliRunner
 
-from contracts.kit import KitOptions, run_kit
-from mock_server.app import create_app
-from mock_server.cli import main
-from mock_server.config import DEMO_AGENT_NUMBER, DEMO_API_KEY
-from mock_server.serving import BackgroundServer
+from bland_sms_mock.cli import main
 
 pytestmark = pytest.mark.e2e
 
@@ -36,8 +36,8 @@ def accounts_and_data(url: str) -> tuple[list, list]:
 
 def offset_ms(url: str) -> int:
     """How far the mock's running clock is ahead of wall time, in milliseconds."""
-    from contracts.models import timestamp_ms
-    from mock_server.clock import system_now_ms
+    from bland_sms_mock.contracts.models.api import timestamp_ms
+    from bland_sms_mock.mock_server.clock import system_now_ms
 
     before = system_now_ms()
     now = timestamp_ms(clock_of(url)["now"])

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
-
-from contracts.kit import KitOptions, KitReport, run_kit
-from mock_server.app import create_app
-from mock_server.config import DEMO_AGENT_NUMBER, DEMO_API_KEY
-from mock_server.serving import BackgroundServer
-from mock_server.web import EXTENSION
+from bland_sms_mock.contracts.kit.runner import KitOptions, KitReport, run_kit
+from bland_sms_mock.mock_server.app import create_app
+from bland_sms_mock.mock_server.config import DEMO_AGENT_NUMBER, DEMO_API_KEY
+from bland_sms_mock.mock_server.request_io import EXTENSION
+from bland_sms_mock.mock_server.serving import BackgroundServer
 
 pytestmark = pytest.mark.e2e
 

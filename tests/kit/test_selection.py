@@ -6,13 +6,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from bland_sms_mock.contracts.kit.registry import REGISTRY, check
+from bland_sms_mock.contracts.kit.selection import UnknownSelection, load_all, select
+from bland_sms_mock.contracts.models.api import Level
+from bland_sms_mock.mock_server.app import create_app
+from bland_sms_mock.mock_server.serving import BackgroundServer
 from click.testing import CliRunner
 
-from contracts.checks import REGISTRY, UnknownSelection, check, load_all, select
-from contracts.models import Level
-from mock_server.app import create_app
-from mock_server.cli import main
-from mock_server.serving import BackgroundServer
+from bland_sms_mock.cli import main
 
 pytestmark = pytest.mark.e2e
 

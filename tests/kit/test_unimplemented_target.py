@@ -7,13 +7,13 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
+from bland_sms_mock.contracts.kit.runner import KitOptions, run_kit
+from bland_sms_mock.mock_server.app import create_app
+from bland_sms_mock.mock_server.config import DEMO_AGENT_NUMBER, DEMO_API_KEY
+from bland_sms_mock.mock_server.serving import BackgroundServer
 from click.testing import CliRunner
 
-from contracts.kit import KitOptions, run_kit
-from mock_server.app import create_app
-from mock_server.cli import main
-from mock_server.config import DEMO_AGENT_NUMBER, DEMO_API_KEY
-from mock_server.serving import BackgroundServer
+from bland_sms_mock.cli import main
 
 pytestmark = pytest.mark.e2e
 

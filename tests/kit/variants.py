@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from bland_sms_mock.contracts.kit.checks.timeouts import KIT_SMS_CONFIG
+from bland_sms_mock.contracts.models.api import E164_PATTERN, CreateRequest, SortField, timestamp_ms
 from mutants import (
     Call,
     Mutant,
@@ -32,9 +34,6 @@ from mutants import (
     rewrite_items,
     with_filters,
 )
-
-from contracts.checks.timeouts import KIT_SMS_CONFIG
-from contracts.models import E164_PATTERN, CreateRequest, SortField, timestamp_ms
 
 Send = Callable[[Call], tuple[int, Any]]
 HIDDEN_SORTS = {"curr_pathway_version", "timed_out_at"}

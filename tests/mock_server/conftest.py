@@ -78,7 +78,7 @@ def messages(client: FlaskClient, auth: dict[str, str]) -> Callable[[str], list[
 @pytest.fixture
 def app():
     """A mock with two accounts (the demo one with three numbers), its clock frozen at START."""
-    from mock_server.app import create_app
+    from bland_sms_mock.mock_server.app import create_app
 
     application = create_app(TEST_CONFIG)
     application.test_client().post("/_mock/clock", json={"set": START})

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from mock_server.app import create_app
-from mock_server.config import DEMO_AGENT_NUMBER, DEMO_API_KEY, ConfigError, load_config
+from bland_sms_mock.mock_server.app import create_app
+from bland_sms_mock.mock_server.config import DEMO_AGENT_NUMBER, DEMO_API_KEY, ConfigError, load_config
 
 YAML = """
 strict_numbers: false

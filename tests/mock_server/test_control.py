@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from bland_sms_mock.mock_server.app import create_app
 from mock_support import DEMO_KEY, TEST_CONFIG, error_codes
-
-from mock_server.app import create_app
 
 
 def test_health(client) -> None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
+from bland_sms_mock.contracts.models.api import ConversationItem
 from mock_support import OTHER_USER, SECOND_AGENT, USER
-
-from contracts.models import ConversationItem
 
 
 def _id(response) -> str:

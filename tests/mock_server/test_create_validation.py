@@ -92,9 +92,8 @@ def test_reserved_555_numbers_are_possible_numbers(create) -> None:
 
 
 def test_strict_numbers_demands_valid_numbers() -> None:
+    from bland_sms_mock.mock_server.app import create_app
     from mock_support import TEST_CONFIG
-
-    from mock_server.app import create_app
 
     client = create_app({**TEST_CONFIG, "strict_numbers": True}).test_client()
     headers = {"authorization": "sk-demo-bland-sms-mock"}

@@ -10,10 +10,9 @@ from collections import Counter
 
 import httpx
 import pytest
+from bland_sms_mock.mock_server.app import create_app
+from bland_sms_mock.mock_server.serving import BackgroundServer
 from mock_support import CLI, DEMO_AGENT, DEMO_KEY, TEST_CONFIG, start_serve
-
-from mock_server.app import create_app
-from mock_server.serving import BackgroundServer
 
 pytestmark = pytest.mark.e2e
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
+from bland_sms_mock.mock_server.app import create_app
 from mock_support import TEST_CONFIG
-
-from mock_server.app import create_app
 
 
 def test_page_is_served_with_local_assets_only(client) -> None:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from bland_sms_mock.mock_server.app import create_app
 from mock_support import DEMO_AGENT, DEMO_KEY, OTHER_KEY, TEST_CONFIG, USER, error_codes
-
-from mock_server.app import create_app
 
 BODY = {"user_number": USER, "agent_number": DEMO_AGENT, "message": "hi"}
 

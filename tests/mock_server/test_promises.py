@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from bland_sms_mock.mock_server.app import create_app
 from mock_support import DEMO_AGENT, DEMO_KEY, USER
 
 from bland_sms_mock import BlandMock
-from mock_server.app import create_app
 
 BODY = {"user_number": USER, "agent_number": DEMO_AGENT, "message": "hi"}
 

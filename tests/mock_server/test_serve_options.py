@@ -10,10 +10,9 @@ import subprocess
 import httpx
 import pytest
 import requests
+from bland_sms_mock.mock_server.app import create_app
+from bland_sms_mock.mock_server.serving import BackgroundServer
 from mock_support import CLI, DEMO_AGENT, DEMO_KEY, USER, start_serve
-
-from mock_server.app import create_app
-from mock_server.serving import BackgroundServer
 
 pytestmark = pytest.mark.e2e
 KEY = {"authorization": DEMO_KEY}

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from bland_sms_mock.mock_server.app import create_app
 from freezegun import freeze_time
 from mock_support import DEMO_KEY, PLAIN_AGENT, SECOND_AGENT, TEST_CONFIG, USER
-
-from mock_server.app import create_app
 
 
 def _id(response) -> str:

@@ -12,9 +12,9 @@ import urllib.request
 import httpx
 import pytest
 import requests
+from bland_sms_mock.mock_server.serving import BackgroundServer
 
 from bland_sms_mock import BlandMock, intercept
-from mock_server.serving import BackgroundServer
 
 API = "https://api.bland.ai/v1/sms"
 

@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from contracts.scenarios.seeds import busy_account
+from bland_sms_mock.contracts.scenarios.seeds import busy_account
 
 
 @pytest.fixture(scope="session")

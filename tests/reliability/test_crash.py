@@ -144,7 +144,7 @@ def test_kill_9_leaves_no_process_and_frees_the_port() -> None:
 WORKER_ENDS_ON_ITS_OWN = """
 import sys, threading
 from granian.server import MTServer
-from mock_server.entry import main
+from bland_sms_mock.entry import main
 
 spawn = MTServer._spawn_wsgi_worker
 def spawn_then_stop(worker_id, shutdown, *rest):

@@ -8,12 +8,11 @@ import signal
 from collections.abc import Iterator
 
 import pytest
+from bland_sms_mock.contracts.client import Client
+from bland_sms_mock.contracts.scenarios.runner import Target
+from bland_sms_mock.mock_server.bland_mock import BlandMock
 from click.testing import CliRunner
 from serve_support import start_serve
-
-from contracts.client import Client
-from contracts.scenarios.runner import Target
-from mock_server.handle import BlandMock
 
 
 @pytest.fixture(scope="module")

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from bland_sms_mock.contracts.scenarios.loader import load
+from bland_sms_mock.contracts.yamltext import load_yaml
+from bland_sms_mock.mock_server.bland_mock import BlandMock
 from click.testing import CliRunner
 
-from contracts.scenarios.loader import load
-from contracts.yamltext import load_yaml
-from mock_server.cli import main
-from mock_server.handle import BlandMock
+from bland_sms_mock.cli import main
 
 pytestmark = pytest.mark.e2e
 

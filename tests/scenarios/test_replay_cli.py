@@ -8,11 +8,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from bland_sms_mock.mock_server.bland_mock import BlandMock
 from click.testing import CliRunner
 from scenario_support import SCENARIOS
 
-from mock_server.cli import main
-from mock_server.handle import BlandMock
+from bland_sms_mock.cli import main
 
 pytestmark = pytest.mark.e2e
 

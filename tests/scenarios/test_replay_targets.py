@@ -9,15 +9,15 @@ from typing import Any
 
 import httpx
 import pytest
+from bland_sms_mock.contracts.models.api import timestamp_ms
+from bland_sms_mock.mock_server.app import create_app
+from bland_sms_mock.mock_server.bland_mock import BlandMock
+from bland_sms_mock.mock_server.serving import BackgroundServer
 from click.testing import CliRunner
 from flask import Response, request
 from scenario_support import SCENARIOS
 
-from contracts.models import timestamp_ms
-from mock_server.app import create_app
-from mock_server.cli import main
-from mock_server.handle import BlandMock
-from mock_server.serving import BackgroundServer
+from bland_sms_mock.cli import main
 
 pytestmark = pytest.mark.e2e
 

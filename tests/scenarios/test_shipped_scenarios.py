@@ -8,13 +8,12 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from bland_sms_mock.contracts.scenarios.json_schema import render_schema
+from bland_sms_mock.contracts.scenarios.loader import load
+from bland_sms_mock.contracts.scenarios.runner import Outcome, Target, run_scenario
+from bland_sms_mock.contracts.scenarios.seeds import busy_account, read_seed
+from bland_sms_mock.contracts.yamltext import load_yaml
 from scenario_support import ROOT, SCENARIOS, SEEDS
-
-from contracts.scenarios.loader import load
-from contracts.scenarios.runner import Outcome, Target, run_scenario
-from contracts.scenarios.schema import render_schema
-from contracts.scenarios.seeds import busy_account, read_seed
-from contracts.yamltext import load_yaml
 
 SHIPPED = sorted(SCENARIOS.glob("*.yaml"))
 
@@ -43,13 +42,13 @@ def test_shipped_scenario_validates_against_the_published_schema(path: Path) -> 
 
 def test_published_schema_is_current() -> None:
     committed = (ROOT / "fixtures" / "scenario.schema.json").read_text()
-    assert committed == render_schema(), "stale: python -m contracts.scenarios.schema > fixtures/scenario.schema.json"
+    assert committed == render_schema(), "stale: run make fixtures"
 
 
 def test_busy_seed_is_what_the_generator_makes() -> None:
     shipped = read_seed(SEEDS / "busy_account.yaml")
     assert len(shipped["conversations"]) >= 5000
-    assert shipped == busy_account(), "regenerate: python -m contracts.scenarios.seeds"
+    assert shipped == busy_account(), "regenerate: python -m bland_sms_mock.contracts.scenarios.seeds"
 
 
 def test_generator_is_deterministic() -> None:

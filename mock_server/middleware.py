@@ -17,11 +17,11 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl
 
-from contracts.models import MAX_BODY_BYTES, format_timestamp
-from mock_server.faults import Fault
-from mock_server.journal import masked_headers
-from mock_server.store import Store
-from mock_server.web import key_from_header
+from bland_sms_mock.contracts.models.api import MAX_BODY_BYTES, format_timestamp
+from bland_sms_mock.mock_server.faults import Fault
+from bland_sms_mock.mock_server.journal import masked_headers
+from bland_sms_mock.mock_server.request_io import key_from_header
+from bland_sms_mock.mock_server.store import Store
 
 IN_PROCESS = "bland_sms_mock.in_process"
 """WSGI environ key set by the in-process transports: a dropped connection raises `ConnectionDropped`."""

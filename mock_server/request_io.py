@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any, TypeVar
 
+from bland_sms_mock.contracts.models.api import ErrorCode
+from bland_sms_mock.mock_server.errors import ApiError, problems_from_validation
+from bland_sms_mock.mock_server.jsontext import loads_strict
+from bland_sms_mock.mock_server.state import Account
+from bland_sms_mock.mock_server.store import Store
 from flask import Response, current_app, request
 from pydantic import BaseModel, ValidationError
-
-from contracts.models import ErrorCode
-from mock_server.errors import ApiError, problems_from_validation
-from mock_server.jsontext import loads_strict
-from mock_server.store import Account, Store
 
 Model = TypeVar("Model", bound=BaseModel)
 EXTENSION = "bland_sms_mock"

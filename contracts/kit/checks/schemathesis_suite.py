@@ -15,14 +15,14 @@ from functools import cache
 from typing import Any
 
 import schemathesis
+from bland_sms_mock.contracts.client import CREATE_PATH, LIST_PATH, Exchange
+from bland_sms_mock.contracts.kit.context import KitContext, Violation, first_of
+from bland_sms_mock.contracts.kit.registry import check
+from bland_sms_mock.contracts.models.api import E164_PATTERN, Level
+from bland_sms_mock.contracts.openapi import build_document
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import response_schema_conformance
-
-from contracts.checks import KitContext, Violation, check, first_of
-from contracts.client import CREATE_PATH, LIST_PATH, Exchange
-from contracts.models import E164_PATTERN, Level
-from contracts.openapi import build_document
 
 OPERATIONS = (("GET", LIST_PATH), ("POST", CREATE_PATH))
 INFERRED_QUERY = {"sortBy", "sortDir"}

@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import click
-
-from contracts.client import Exchange
-from contracts.junit import JUnitCase, write_junit
-from contracts.kit import CheckOutcome, KitReport
+from bland_sms_mock.contracts.client import Exchange
+from bland_sms_mock.contracts.junit import JUnitCase, write_junit
+from bland_sms_mock.contracts.kit.runner import CheckOutcome, KitReport
 
 STYLES = {
     "passed": ("PASS", "green"),

@@ -1,6 +1,6 @@
 """The JSON Schema of scenario files, generated from the pydantic models (`fixtures/scenario.schema.json`).
 
-`python -m contracts.scenarios.schema > fixtures/scenario.schema.json` regenerates it; a test fails when
+`make fixtures` regenerates it; a test fails when
 the committed file is stale. Editors use it for completion: add `# yaml-language-server: $schema=...`.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from contracts.models import Scenario
+from bland_sms_mock.contracts.models.scenario import Scenario
 
 
 def render_schema() -> str:

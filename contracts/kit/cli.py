@@ -5,14 +5,13 @@ from __future__ import annotations
 import sys
 
 import click
-
-from contracts.models import Level
+from bland_sms_mock.contracts.models.api import Level
 
 
 def _list(ctx: click.Context, value: bool) -> None:
     if not value:
         return
-    from contracts.checks import load_all
+    from bland_sms_mock.contracts.kit.selection import load_all
 
     for spec in load_all().values():
         click.echo(f"{spec.name:<34} [{spec.level.value:<10}] {spec.description}")
@@ -98,8 +97,8 @@ def check(
     Exit 0: no violation at the chosen level. 1: at least one, or every selected check was skipped.
     2: usage error (an --only that matches no check) or target unreachable.
     """
-    from contracts.kit import KitOptions, KitUsageError, run_kit
-    from contracts.report import outcome_line, print_report, write_json, write_kit_junit
+    from bland_sms_mock.contracts.kit.report import outcome_line, print_report, write_json, write_kit_junit
+    from bland_sms_mock.contracts.kit.runner import KitOptions, KitUsageError, run_kit
 
     if bool(second_api_key) != bool(second_agent_number):
         raise click.UsageError("--second-api-key and --second-agent-number go together")

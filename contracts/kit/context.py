@@ -1,24 +1,25 @@
-"""Named checks of the contract, each tagged with its level in docs/contract.md, and what they run against.
+"""What a check sees: the accounts, what the target is, its limits and evidence; and how it reports.
 
-A check is a small function of a `KitContext`. It raises `Violation(message, level)` when the target
-breaks a rule (the level says how binding that rule is), or `Skip(reason)` when it cannot run here
-(read-only, no second account, no clock). Checks never import the mock: they see the target only
-through `contracts.client`, and judge it with `contracts.oracle`.
+A check raises `Violation(message, level)` when the target breaks a rule (the level says how binding that
+rule is), or `Skip(reason)` when it cannot run here (read-only, no second account, no clock).
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from contracts.client import Client, Exchange
-from contracts.models import Level, timestamp_ms
+from bland_sms_mock.contracts.client import Client, Exchange
+from bland_sms_mock.contracts.models.api import Level, timestamp_ms
 
 LEVEL_ORDER = {Level.DOCUMENTED: 0, Level.INFERRED: 1, Level.MOCK: 2}
+
+
 RUN_TAG = "kit_run"
 """The `request_data` key every conversation the kit creates carries, with the run id as its value."""
+
+
 GROUP_TAG = "kit_check"
 """The `request_data` key naming the check (or group of checks) that created a conversation."""
 
@@ -41,44 +42,8 @@ class BudgetExhausted(Skip):
     """`--max-creates` is reached; the rest of the check is not run."""
 
 
-@dataclass(frozen=True)
-class CheckSpec:
-    """A registered check: its name, level, suite, one-line description and function."""
-
-    name: str
-    level: Level
-    suite: str
-    description: str
-    run: Callable[[KitContext], None]
-    writes: bool = True
-    group: str | None = None
-
-
-REGISTRY: dict[str, CheckSpec] = {}
-
-
-def check(name: str, level: Level, suite: str, *, writes: bool = True, group: str | None = None) -> Callable:
-    """Register a check function under `name`; its docstring's first line describes it.
-
-    Checks of one `group` share the conversations they create (and see only those); by default each check
-    sees only its own.
-
-    Raises:
-        ValueError: a check of that name is already registered.
-    """
-
-    def register(function: Callable[[KitContext], None]) -> Callable[[KitContext], None]:
-        if name in REGISTRY:
-            raise ValueError(f"a check named {name!r} is already registered ({REGISTRY[name].run.__qualname__})")
-        description = (function.__doc__ or name).strip().splitlines()[0]
-        REGISTRY[name] = CheckSpec(name, level, suite, description, function, writes, group)
-        return function
-
-    return register
-
-
 @dataclass
-class Account:
+class KitAccount:
     """A key the kit may use and one of its agent numbers, with that number's sms_config when known."""
 
     client: Client
@@ -95,8 +60,8 @@ class Account:
 class KitContext:
     """What a check may use: the accounts, what the target is, the limits, and the evidence so far."""
 
-    primary: Account
-    second: Account | None
+    primary: KitAccount
+    second: KitAccount | None
     is_mock: bool
     capabilities: set[str]
     level: Level
@@ -147,7 +112,7 @@ class KitContext:
         if self.read_only:
             raise Skip("--read-only: this check creates conversations")
 
-    def create(self, body: Any, *, account: Account | None = None, api_key: Any = ..., tag: bool = True) -> Exchange:
+    def create(self, body: Any, *, account: KitAccount | None = None, api_key: Any = ..., tag: bool = True) -> Exchange:
         """Send a create (tagged with the run id); an accepted one counts against `--max-creates`.
 
         Raises:
@@ -189,7 +154,7 @@ class KitContext:
         self,
         params: dict[str, Any] | None = None,
         *,
-        account: Account | None = None,
+        account: KitAccount | None = None,
         api_key: Any = ...,
         scoped: bool = True,
     ) -> Exchange:
@@ -280,38 +245,3 @@ def first_of(error: BaseException, kind: type[BaseException]) -> BaseException |
 def fail(message: str, level: Level) -> None:
     """Raise a violation of a rule of `level`."""
     raise Violation(message, level)
-
-
-SUITE_ORDER = ("create", "list", "auth", "timeouts", "behaviour", "schema")
-
-
-def load_all() -> dict[str, CheckSpec]:
-    """Import every check module; return the registry in run order (create, list, auth, timeouts, ...)."""
-    from contracts import schema, stateful  # noqa: F401
-    from contracts.checks import auth, create, listing, timeouts  # noqa: F401
-
-    def position(name: str) -> int:
-        prefix = name.split(".")[0]
-        return SUITE_ORDER.index(prefix) if prefix in SUITE_ORDER else len(SUITE_ORDER)
-
-    return {name: REGISTRY[name] for name in sorted(REGISTRY, key=lambda n: (position(n), list(REGISTRY).index(n)))}
-
-
-class UnknownSelection(ValueError):
-    """An `--only` selector that names no check; the message lists the checks there are."""
-
-
-def select(only: tuple[str, ...] | list[str] = ()) -> list[CheckSpec]:
-    """The checks whose name starts with one of `only` (every check when it is empty), in run order.
-
-    A selector is a whole name (`create.appends`) or any prefix of names (`list.filter`, `schema`).
-
-    Raises:
-        UnknownSelection: a selector matches no check.
-    """
-    checks = list(load_all().values())
-    unmatched = [o for o in only if not any(spec.name.startswith(o) for spec in checks)]
-    if unmatched:
-        names = ", ".join(spec.name for spec in checks)
-        raise UnknownSelection(f"--only {' '.join(map(repr, unmatched))} matches no check; the checks are: {names}")
-    return [spec for spec in checks if not only or any(spec.name.startswith(o) for o in only)]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from contracts.checks import KitContext, Skip, check, fail
-from contracts.checks.create import coded, refused
-from contracts.checks.paging import list_all
-from contracts.models import Level
+from bland_sms_mock.contracts.kit.checks.create import coded, refused
+from bland_sms_mock.contracts.kit.checks.paging import list_all
+from bland_sms_mock.contracts.kit.context import KitContext, Skip, fail
+from bland_sms_mock.contracts.kit.registry import check
+from bland_sms_mock.contracts.models.api import Level
 
 
 @check("auth.required", Level.DOCUMENTED, "behaviour", writes=False)

@@ -1,7 +1,7 @@
 """Random sequences of creates, lists and clock moves, judged step by step by the oracle.
 
 A Hypothesis `RuleBasedStateMachine` drives the target; after every step the target must agree with
-`contracts.oracle` on which conversations exist and are active, their counts, last messages, variables
+`kit.oracle` on which conversations exist and are active, their counts, last messages, variables
 and pathway fields, list order, pagination totals and filter results, and (on a mock with a clock)
 timestamps and timeouts. A failing sequence is shrunk and reported as a numbered list of requests.
 """
@@ -11,15 +11,15 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from bland_sms_mock.contracts.client import Exchange
+from bland_sms_mock.contracts.kit.checks.paging import order_level
+from bland_sms_mock.contracts.kit.context import RUN_TAG, KitContext, Violation, first_of
+from bland_sms_mock.contracts.kit.oracle import Oracle, sort, total_pages
+from bland_sms_mock.contracts.kit.registry import check
+from bland_sms_mock.contracts.models.api import Level, SortField, format_timestamp, timestamp_ms
 from hypothesis import HealthCheck, Phase, Verbosity, seed, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, get_state_machine_test, initialize, precondition, rule
-
-from contracts.checks import RUN_TAG, KitContext, Violation, check, first_of
-from contracts.checks.paging import order_level
-from contracts.client import Exchange
-from contracts.models import Level, SortField, format_timestamp, timestamp_ms
-from contracts.oracle import Oracle, sort, total_pages
 
 COMPARED_FIELDS = (
     "user_number",

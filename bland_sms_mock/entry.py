@@ -8,9 +8,9 @@ import sys
 def main() -> None:
     """Run the command line; `serve` first owns the stop signals, so a Ctrl-C at any moment stops it cleanly."""
     if sys.argv[1:2] == ["serve"]:
-        from mock_server import stopping
+        from bland_sms_mock.mock_server import stopping
 
         stopping.install()
-    from mock_server.cli import main as cli
+    from bland_sms_mock.cli import main as cli
 
     cli()

@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from contracts.checks import KitContext, Violation, fail
-from contracts.models import Level
+from bland_sms_mock.contracts.kit.context import KitContext, Violation, fail
+from bland_sms_mock.contracts.models.api import Level
 
 BIG_PAGE = 1000
 """The mock's largest pageSize [mock]; a target may refuse it."""

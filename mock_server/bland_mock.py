@@ -13,25 +13,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bland_sms_mock.contracts.models.api import format_timestamp, parse_timestamp, to_epoch_ms
+from bland_sms_mock.contracts.models.control import AccountSpec, FaultSpec, JournalQuery, MockConfig, parse_duration
+from bland_sms_mock.contracts.yamltext import read_document
+from bland_sms_mock.mock_server.app import create_app
+from bland_sms_mock.mock_server.errors import ApiError, problems_from_validation
+from bland_sms_mock.mock_server.request_io import EXTENSION
+from bland_sms_mock.mock_server.serving import BackgroundServer
+from bland_sms_mock.mock_server.snapshot import export_state, parse_snapshot, restore, seed
+from bland_sms_mock.mock_server.state import Account
+from bland_sms_mock.mock_server.store import Store
 from pydantic import ValidationError
-
-from contracts.models import (
-    AccountSpec,
-    FaultSpec,
-    JournalQuery,
-    MockConfig,
-    format_timestamp,
-    parse_duration,
-    parse_timestamp,
-    to_epoch_ms,
-)
-from contracts.yamltext import read_document
-from mock_server.app import create_app
-from mock_server.errors import ApiError, problems_from_validation
-from mock_server.serving import BackgroundServer
-from mock_server.snapshot import export_state, parse_snapshot, restore, seed
-from mock_server.store import Account, Store
-from mock_server.web import EXTENSION
 
 
 class MockError(ValueError):
@@ -269,7 +261,7 @@ class BlandMock:
         Raises:
             AssertionError: none (or not `count`) matched; the message shows the closest journalled request.
         """
-        from mock_server.verify import describe_miss, matches_request
+        from bland_sms_mock.mock_server.verify import describe_miss, matches_request
 
         everything = self.store.journal.entries()
         found = [e for e in everything if matches_request(e, method, path, body, query)]

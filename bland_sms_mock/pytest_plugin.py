@@ -22,14 +22,16 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from mock_server.handle import BlandMock
+    from bland_sms_mock.mock_server.bland_mock import BlandMock
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Ini options for the mock's accounts and seeds; command-line options for the contract kit's tests."""
     parser.addini("bland_mock_config", "Accounts file (YAML/JSON) for the bland_mock fixtures", default="")
     parser.addini("bland_mock_seeds", "Seed files loaded into every bland_mock fixture", type="linelist", default=[])
-    group = parser.getgroup("bland-sms-mock contract", "the contract kit (pytest --pyargs contracts.contract_tests)")
+    group = parser.getgroup(
+        "bland-sms-mock contract", "the contract kit (pytest --pyargs bland_sms_mock.contracts.kit.contract_tests)"
+    )
     group.addoption("--contract-base-url", help="Target of the contract checks (a deployment or a mock).")
     group.addoption("--contract-api-key", help="API key for a target that is not a mock.")
     group.addoption("--contract-agent-number", help="An agent number of that key's account.")
@@ -65,7 +67,7 @@ def _options(request: pytest.FixtureRequest, *, use_marker: bool) -> dict[str, A
 
 
 def _new_mock(options: dict[str, Any]) -> BlandMock:
-    from mock_server.handle import BlandMock
+    from bland_sms_mock.mock_server.bland_mock import BlandMock
 
     return BlandMock(options["config"], seeds=options["seeds"])
 
@@ -96,7 +98,7 @@ def bland_mock_shared(bland_mock_session: BlandMock, request: pytest.FixtureRequ
 @pytest.fixture
 def bland_mock_intercept(request: pytest.FixtureRequest) -> Iterator[BlandMock]:
     """A fresh in-memory mock that `requests`/`httpx` calls to https://api.bland.ai reach, with no socket."""
-    from mock_server.intercept import intercept
+    from bland_sms_mock.mock_server.intercept import intercept
 
     with intercept(_new_mock(_options(request, use_marker=True))) as mock:
         yield mock

@@ -9,9 +9,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from contracts.checks import KitContext, Skip, check, fail
-from contracts.checks.create import find
-from contracts.models import Level, format_timestamp, timestamp_ms
+from bland_sms_mock.contracts.kit.checks.create import find
+from bland_sms_mock.contracts.kit.context import KitContext, Skip, fail
+from bland_sms_mock.contracts.kit.registry import check
+from bland_sms_mock.contracts.models.api import Level, format_timestamp, timestamp_ms
 
 KIT_SMS_CONFIG = {
     "time_out": 900,

@@ -1,6 +1,6 @@
 """The contract kit's checks as pytest tests, for teams that run everything through pytest.
 
-    pytest --pyargs contracts.contract_tests --contract-base-url URL [--contract-api-key KEY
+    pytest --pyargs bland_sms_mock.contracts.kit.contract_tests --contract-base-url URL [--contract-api-key KEY
         --contract-agent-number NUMBER] [--contract-level inferred] [--contract-read-only]
 
 One test per check; a violation at the chosen level fails it with the evidence (requests, responses,
@@ -15,11 +15,11 @@ import warnings
 from collections.abc import Iterator
 
 import pytest
-
-from contracts.checks import KitContext, load_all
-from contracts.kit import Footprint, KitOptions, KitUsageError, connect, context_for, run_check
-from contracts.models import Level
-from contracts.report import evidence
+from bland_sms_mock.contracts.kit.context import KitContext
+from bland_sms_mock.contracts.kit.report import evidence
+from bland_sms_mock.contracts.kit.runner import Footprint, KitOptions, KitUsageError, connect, context_for, run_check
+from bland_sms_mock.contracts.kit.selection import load_all
+from bland_sms_mock.contracts.models.api import Level
 
 CHECKS = sorted(load_all())
 

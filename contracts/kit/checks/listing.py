@@ -10,11 +10,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from contracts.checks import KitContext, Violation, check, fail
-from contracts.checks.create import coded, refused
-from contracts.checks.paging import DEFAULT_PAGE, list_all, sequence_level, walk
-from contracts.models import ConversationItem, Level, SortField, parse_timestamp, timestamp_ms
-from contracts.oracle import Conversation, Message, matches, sort
+from bland_sms_mock.contracts.kit.checks.create import coded, refused
+from bland_sms_mock.contracts.kit.checks.paging import DEFAULT_PAGE, list_all, sequence_level, walk
+from bland_sms_mock.contracts.kit.context import KitContext, Violation, fail
+from bland_sms_mock.contracts.kit.oracle import Conversation, Message, matches, sort
+from bland_sms_mock.contracts.kit.registry import check
+from bland_sms_mock.contracts.models.api import ConversationItem, Level, SortField, parse_timestamp, timestamp_ms
 
 ITEM_FIELDS = tuple(ConversationItem.model_fields)
 """The documented item fields, from the models (never restated by hand)."""

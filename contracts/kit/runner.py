@@ -1,6 +1,6 @@
 """Run the contract kit against a target: detect what it is, set up accounts, run every check, classify.
 
-`run_kit(options)` returns a `KitReport`; `contracts.report` prints and writes it; `contracts.kit_cli`
+`run_kit(options)` returns a `KitReport`; `kit.report` prints and writes it; `kit.cli`
 is the `check` command around both. A violation below the chosen level is information, never a failure.
 """
 
@@ -11,19 +11,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from contracts.checks import (
-    LEVEL_ORDER,
-    Account,
-    BudgetExhausted,
-    KitContext,
-    Skip,
-    UnknownSelection,
-    Violation,
-    select,
-)
-from contracts.checks.timeouts import KIT_SMS_CONFIG
-from contracts.client import CREATE_PATH, LIST_PATH, Client, ControlError, Exchange, TargetUnreachable
-from contracts.models import Level, format_timestamp, timestamp_ms
+from bland_sms_mock.contracts.client import CREATE_PATH, LIST_PATH, Client, ControlError, Exchange, TargetUnreachable
+from bland_sms_mock.contracts.kit.checks.timeouts import KIT_SMS_CONFIG
+from bland_sms_mock.contracts.kit.context import LEVEL_ORDER, BudgetExhausted, KitAccount, KitContext, Skip, Violation
+from bland_sms_mock.contracts.kit.selection import UnknownSelection, select
+from bland_sms_mock.contracts.models.api import Level, format_timestamp, timestamp_ms
 
 DEFAULT_LIVE_MAX_CREATES = 200
 
@@ -177,7 +169,7 @@ class Footprint:
 
 def _kit_account(
     client: Client, options: KitOptions, run_id: str, suffix: str, config: dict[str, Any], footprint: Footprint
-) -> Account:
+) -> KitAccount:
     """Add an account of the kit's own to a mock (a fresh key and number), so no other data can interfere."""
     for attempt in range(5):
         number = f"+1555{secrets.randbelow(9_000_000) + 1_000_000}"
@@ -191,7 +183,7 @@ def _kit_account(
         )
         if exchange.status == 201:
             footprint.accounts.append(key)
-            return Account(
+            return KitAccount(
                 Client(options.base_url, key, control_token=options.control_token, timeout=options.request_timeout),
                 number,
                 dict(config),
@@ -222,11 +214,11 @@ def context_for(
         probe = client.list({"pageSize": 1})
         if probe.status in (401, 403):
             raise KitUsageError(f"{options.base_url} refused the API key ({probe.status})")
-        primary = Account(client, options.agent_number)
+        primary = KitAccount(client, options.agent_number)
         second = None
         if options.second_api_key and options.second_agent_number:
             second_client = Client(options.base_url, options.second_api_key, timeout=options.request_timeout)
-            second = Account(second_client, options.second_agent_number)
+            second = KitAccount(second_client, options.second_agent_number)
         max_creates = options.max_creates if options.max_creates is not None else DEFAULT_LIVE_MAX_CREATES
     context = KitContext(
         primary=primary,

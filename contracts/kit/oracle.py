@@ -1,6 +1,6 @@
 """The contract's reference semantics, written to be obviously right rather than fast.
 
-Brute force over plain lists: no indexes, no heaps, no caches. It shares the models (`contracts.models`)
+Brute force over plain lists: no indexes, no heaps, no caches. It shares the models (`bland_sms_mock.contracts.models`)
 with the mock and nothing else, so checking the mock against it is a real differential test. Times are
 epoch milliseconds; the oracle is told "now" by its caller (the kit, which moves the mock's clock).
 """
@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from contracts.models import (
+from bland_sms_mock.contracts.models.api import (
     FILTER_FIELD_KIND,
     OPERATORS_BY_KIND,
     FieldKind,

@@ -1,56 +1,19 @@
-"""The `bland-sms-mock` command line."""
+"""`bland-sms-mock serve`: run the mock until a stop signal."""
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import sys
 from typing import Any
 
 import click
 
-from mock_server import __version__
-
-LAZY_COMMANDS: dict[str, str] = {
-    "check": "contracts.kit_cli:check",
-    "replay": "contracts.scenarios.cli:replay",
-    "record": "contracts.scenarios.cli:record",
-}
-"""Commands that live beside the modules they drive, imported only when called."""
+from bland_sms_mock.version import __version__
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+"""Hosts where an open control API is not worth a warning."""
 
 
-class LazyGroup(click.Group):
-    """A click group that loads the commands of `LAZY_COMMANDS` on first use (fast start for `serve`)."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        lazy = [name for name, target in LAZY_COMMANDS.items() if _module_exists(target.split(":")[0])]
-        return sorted([*super().list_commands(ctx), *lazy])
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        command = super().get_command(ctx, cmd_name)
-        target = LAZY_COMMANDS.get(cmd_name)
-        if command is not None or target is None or not _module_exists(target.split(":")[0]):
-            return command
-        module, attribute = target.split(":")
-        return getattr(importlib.import_module(module), attribute)
-
-
-def _module_exists(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
-
-
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="bland-sms-mock")
-def main() -> None:
-    """A stateful mock of the Bland SMS conversations API, and a kit to check any implementation."""
-
-
-@main.command()
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=4010, show_default=True, type=click.IntRange(0, 65535), help="Port (0: a free one).")
 @click.option(
@@ -94,7 +57,7 @@ def main() -> None:
 )
 def serve(**options: Any) -> None:
     """Run the mock server until Ctrl-C (SIGINT) or SIGTERM; both stop it with status 0."""
-    from mock_server import stopping
+    from bland_sms_mock.mock_server import stopping
 
     _serve(stopping.install(), **options)
 
@@ -114,9 +77,10 @@ def _serve(
     save_on_exit: bool,
     autosave: float | None,
 ) -> None:
-    from mock_server.autosave import Autosaver
-    from mock_server.config import ConfigError, load_config
-    from mock_server.serving import (
+    from bland_sms_mock.mock_server.autosave import Autosaver
+    from bland_sms_mock.mock_server.config import ConfigError, load_config
+    from bland_sms_mock.mock_server.request_io import EXTENSION
+    from bland_sms_mock.mock_server.serving import (
         ServerFailed,
         build_app,
         free_port,
@@ -125,8 +89,7 @@ def _serve(
         serve_with_granian,
         wait_until_listening,
     )
-    from mock_server.stopping import STOP_LINE
-    from mock_server.web import EXTENSION
+    from bland_sms_mock.mock_server.stopping import STOP_LINE
 
     for flag, given in (("--save-on-exit", save_on_exit), ("--autosave", autosave is not None)):
         if given and not snapshot_path:
@@ -210,15 +173,3 @@ def _warn(message: str) -> None:
 def _describe(sms_config: object) -> str:
     settings = {k: v for k, v in vars(sms_config).items() if v is not None and not k.endswith("message")}
     return "(" + ", ".join(f"{k} {v}s" for k, v in settings.items()) + ")" if settings else "(no sms_config)"
-
-
-@main.command()
-def openapi() -> None:
-    """Print the OpenAPI document of the two endpoints (YAML)."""
-    from contracts.openapi import render_yaml
-
-    click.echo(render_yaml(), nl=False)
-
-
-if __name__ == "__main__":
-    main()

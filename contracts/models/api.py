@@ -1,0 +1,609 @@
+"""The real API's models: requests, responses, error codes, filters, sorting, limits, timestamps.
+
+The mock validates requests with these, the kit checks responses against them, and `openapi.yaml` is
+generated from them. Each rule is tagged in docs/contract.md as [documented], [inferred] or [mock].
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from datetime import UTC, datetime
+from enum import StrEnum
+from functools import lru_cache
+from typing import Annotated, Any, Literal
+
+import phonenumbers
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+# --------------------------------------------------------------------------------------------------
+# Enumerations
+
+
+class Level(StrEnum):
+    """How firmly a rule is known; decides whether the kit fails or only informs."""
+
+    DOCUMENTED = "documented"
+    INFERRED = "inferred"
+    MOCK = "mock"
+
+
+class ErrorCode(StrEnum):
+    """Machine-readable error codes carried in the error envelope."""
+
+    AUTH_FAILURE = "AUTH_FAILURE"
+    MISSING_REQUIRED_FIELDS = "MISSING_REQUIRED_FIELDS"
+    INVALID_FIELD = "INVALID_FIELD"
+    INVALID_PHONE_NUMBER = "INVALID_PHONE_NUMBER"
+    AGENT_NUMBER_NOT_FOUND = "AGENT_NUMBER_NOT_FOUND"
+    INVALID_TIMEOUT_CONFIG = "INVALID_TIMEOUT_CONFIG"
+    INVALID_QUERY = "INVALID_QUERY"
+    INVALID_FILTERS = "INVALID_FILTERS"
+    INVALID_JSON = "INVALID_JSON"
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+    NOT_FOUND = "NOT_FOUND"
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    ACCOUNT_EXISTS = "ACCOUNT_EXISTS"
+    INTERNAL_ERROR = "INTERNAL_ERROR"
+    LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
+    RATE_LIMITED = "RATE_LIMITED"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+    INJECTED_FAULT = "INJECTED_FAULT"
+    CONTROL_TOKEN_REQUIRED = "CONTROL_TOKEN_REQUIRED"
+
+
+ERROR_STATUS: dict[ErrorCode, int] = {
+    ErrorCode.AUTH_FAILURE: 401,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.METHOD_NOT_ALLOWED: 405,
+    ErrorCode.ACCOUNT_EXISTS: 409,
+    ErrorCode.PAYLOAD_TOO_LARGE: 413,
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
+    ErrorCode.INTERNAL_ERROR: 500,
+    ErrorCode.LIMIT_EXCEEDED: 409,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.SERVICE_UNAVAILABLE: 503,
+    ErrorCode.CONTROL_TOKEN_REQUIRED: 401,
+}
+"""HTTP status of each error code; codes not listed are 400."""
+
+
+def status_of(code: ErrorCode) -> int:
+    """Return the HTTP status that goes with an error code."""
+    return ERROR_STATUS.get(code, 400)
+
+
+class Sender(StrEnum):
+    """Who wrote a message."""
+
+    USER = "USER"
+    AGENT = "AGENT"
+
+
+class MessageKind(StrEnum):
+    """Why a message is in a thread: sent through the API, or appended by a timer."""
+
+    MESSAGE = "message"
+    WARNING = "warning"
+    TIMEOUT = "timeout"
+
+
+class SortField(StrEnum):
+    """Keys the list endpoint sorts by."""
+
+    CREATED_AT = "created_at"
+    UPDATED_AT = "updated_at"
+    USER_NUMBER = "user_number"
+    AGENT_NUMBER = "agent_number"
+    IS_ACTIVE = "is_active"
+    MESSAGE_COUNT = "message_count"
+    CURR_PATHWAY_ID = "curr_pathway_id"
+    CURR_PATHWAY_VERSION = "curr_pathway_version"
+    TIMED_OUT_AT = "timed_out_at"
+
+
+class SortDir(StrEnum):
+    """Sort direction."""
+
+    ASC = "asc"
+    DESC = "desc"
+
+
+class FilterField(StrEnum):
+    """Fields the list endpoint filters on."""
+
+    CREATED_AT = "created_at"
+    UPDATED_AT = "updated_at"
+    USER_NUMBER = "user_number"
+    AGENT_NUMBER = "agent_number"
+    IS_ACTIVE = "is_active"
+    MESSAGE_COUNT = "message_count"
+    VARIABLES = "variables"
+    CURRENT_NODE_ID = "current_node_id"
+    CURR_PATHWAY_ID = "curr_pathway_id"
+    CURR_PATHWAY_VERSION = "curr_pathway_version"
+    TIMED_OUT_AT = "timed_out_at"
+
+
+class FilterOperator(StrEnum):
+    """Filter operators."""
+
+    EQ = "eq"
+    CONTAINS = "contains"
+    STARTS_WITH = "startsWith"
+    ENDS_WITH = "endsWith"
+    GT = "gt"
+    GTE = "gte"
+    LT = "lt"
+    LTE = "lte"
+
+
+class FieldKind(StrEnum):
+    """The type a filter value is read as, by field [inferred]."""
+
+    TIMESTAMP = "timestamp"
+    TEXT = "text"
+    BOOLEAN = "boolean"
+    INTEGER = "integer"
+    OBJECT = "object"
+
+
+FILTER_FIELD_KIND: dict[FilterField, FieldKind] = {
+    FilterField.CREATED_AT: FieldKind.TIMESTAMP,
+    FilterField.UPDATED_AT: FieldKind.TIMESTAMP,
+    FilterField.TIMED_OUT_AT: FieldKind.TIMESTAMP,
+    FilterField.USER_NUMBER: FieldKind.TEXT,
+    FilterField.AGENT_NUMBER: FieldKind.TEXT,
+    FilterField.CURRENT_NODE_ID: FieldKind.TEXT,
+    FilterField.CURR_PATHWAY_ID: FieldKind.TEXT,
+    FilterField.CURR_PATHWAY_VERSION: FieldKind.TEXT,
+    FilterField.IS_ACTIVE: FieldKind.BOOLEAN,
+    FilterField.MESSAGE_COUNT: FieldKind.INTEGER,
+    FilterField.VARIABLES: FieldKind.OBJECT,
+}
+
+SUBSTRING_OPERATORS = frozenset({FilterOperator.CONTAINS, FilterOperator.STARTS_WITH, FilterOperator.ENDS_WITH})
+ORDER_OPERATORS = frozenset({FilterOperator.GT, FilterOperator.GTE, FilterOperator.LT, FilterOperator.LTE})
+
+OPERATORS_BY_KIND: dict[FieldKind, frozenset[FilterOperator]] = {
+    FieldKind.TIMESTAMP: frozenset(FilterOperator),  # substring operators read the ISO text [mock]
+    FieldKind.TEXT: frozenset(FilterOperator),
+    FieldKind.BOOLEAN: frozenset({FilterOperator.EQ}) | ORDER_OPERATORS,  # false < true [mock]
+    FieldKind.INTEGER: frozenset({FilterOperator.EQ}) | ORDER_OPERATORS,
+    FieldKind.OBJECT: frozenset({FilterOperator.EQ, FilterOperator.CONTAINS}),
+}
+"""Operators each kind of field accepts; any other pairing is 400 INVALID_FILTERS [mock]."""
+
+# --------------------------------------------------------------------------------------------------
+# Limits [mock]
+
+MAX_MESSAGE_LENGTH = 1600
+MAX_INT32 = 2_147_483_647
+MAX_JSON_DEPTH = 64
+MAX_PAGE_SIZE = 1000
+DEFAULT_PAGE_SIZE = 25
+MAX_FILTERS = 50
+MAX_BODY_BYTES = 1024 * 1024
+
+# Whitespace as JavaScript's String.prototype.trim sees it, so the schema's pattern and the
+# server's check agree on what an empty message is.
+_WHITESPACE = " \t\n\r\v\f\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+NON_BLANK_PATTERN = f"[^{_WHITESPACE}]"
+E164_PATTERN = r"^\+[1-9][0-9]{1,14}$"
+_E164 = re.compile(E164_PATTERN)
+_NON_BLANK = re.compile(NON_BLANK_PATTERN)
+
+# --------------------------------------------------------------------------------------------------
+# Timestamps
+
+
+def format_timestamp(ms: int) -> str:
+    """Render epoch milliseconds as ISO 8601 UTC with milliseconds and a Z."""
+    seconds, millis = divmod(ms, 1000)
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{millis:03d}Z"
+
+
+def parse_timestamp(text: str) -> datetime:
+    """Parse an ISO 8601 instant; a value with no offset is read as UTC [mock].
+
+    Raises:
+        ValueError: the text is not an ISO 8601 date or date-time.
+    """
+    if not isinstance(text, str) or not text or len(text) > 64:
+        raise ValueError("not an ISO 8601 timestamp")
+    parsed = datetime.fromisoformat(text)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def to_epoch_ms(moment: datetime) -> int:
+    """Convert an aware datetime to epoch milliseconds (truncating below a millisecond)."""
+    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
+    return delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
+
+
+def timestamp_ms(text: str) -> int:
+    """Epoch milliseconds of an ISO 8601 timestamp (any offset).
+
+    Raises:
+        ValueError: not an ISO 8601 timestamp.
+    """
+    return to_epoch_ms(parse_timestamp(text))
+
+
+def to_epoch_us(moment: datetime) -> int:
+    """Convert an aware datetime to epoch microseconds."""
+    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+# --------------------------------------------------------------------------------------------------
+# Field validators
+
+
+def json_depth(value: Any, limit: int = MAX_JSON_DEPTH + 1) -> int:
+    """Return how deep a JSON value nests (`{"a": 1}` is 1), counting no further than `limit`."""
+    depth, level = 0, [value]
+    while level and depth < limit:
+        containers = [v for v in level if isinstance(v, dict | list)]
+        if not containers:
+            break
+        depth += 1
+        level = [c for v in containers for c in (v.values() if isinstance(v, dict) else v)]
+    return depth
+
+
+@lru_cache(maxsize=4096)
+def _phone_verdict(number: str, strict: bool) -> bool:
+    if not _E164.fullmatch(number):
+        return False
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(parsed) if strict else phonenumbers.is_possible_number(parsed)
+
+
+def is_phone_number(number: str, strict: bool = False) -> bool:
+    """Tell whether `number` is strict E.164 and a possible (or, when strict, valid) phone number."""
+    return _phone_verdict(number, strict)
+
+
+def _check_phone(value: str, info: ValidationInfo) -> str:
+    strict = bool(info.context and info.context.get("strict_numbers"))
+    if not is_phone_number(value, strict):
+        kind = "valid" if strict else "possible"
+        raise PydanticCustomError(
+            "invalid_phone_number",
+            "must be a {kind} E.164 phone number such as +15550001111",
+            {"kind": kind},
+        )
+    return value
+
+
+def _check_message(value: str) -> str:
+    if not _NON_BLANK.search(value):
+        raise PydanticCustomError("blank_message", "must not be empty or only whitespace")
+    return value
+
+
+def _check_depth(value: dict[str, Any]) -> dict[str, Any]:
+    if json_depth(value) > MAX_JSON_DEPTH:
+        raise PydanticCustomError("too_deep", "must not nest deeper than {limit} levels", {"limit": MAX_JSON_DEPTH})
+    return value
+
+
+PhoneNumber = Annotated[
+    str,
+    Field(pattern=E164_PATTERN, examples=["+15550001111"]),
+    AfterValidator(_check_phone),
+]
+Seconds = Annotated[int, Field(gt=0, le=MAX_INT32)]
+
+# --------------------------------------------------------------------------------------------------
+# Requests
+
+
+class CreateRequest(BaseModel):
+    """Body of `POST /v1/sms/create`: store one message in a conversation's history."""
+
+    model_config = ConfigDict(
+        strict=True,
+        extra="ignore",
+        json_schema_extra={
+            "examples": [
+                {
+                    "user_number": "+15550001111",
+                    "agent_number": "+15552223333",
+                    "message": "Hi, I'd like to move my appointment to Friday.",
+                    "sender": "USER",
+                    "request_data": {"campaign_id": "spring-promo"},
+                }
+            ]
+        },
+    )
+
+    user_number: PhoneNumber = Field(description="The customer's phone number, E.164.")
+    agent_number: PhoneNumber = Field(
+        description="The agent's phone number, E.164; it must be one of the calling account's numbers."
+    )
+    message: str = Field(
+        min_length=1,
+        max_length=MAX_MESSAGE_LENGTH,
+        pattern=NON_BLANK_PATTERN,
+        description="Text kept in the conversation's history; not blank, at most 1600 characters.",
+        examples=["Hi, I'd like to move my appointment to Friday."],
+    )
+    message_sid: str | None = Field(
+        None, description="Optional provider message id (e.g. a Twilio SID) kept with the message."
+    )
+    curr_pathway_id: str | None = Field(None, description="Pathway the conversation is on; replaces the stored one.")
+    curr_pathway_version: str | None = Field(
+        None, description="Version of that pathway, such as `latest` or `v1.0`.", examples=["latest"]
+    )
+    current_node_id: str | None = Field(
+        None, description="Node of the pathway the conversation is at; replaces the stored one."
+    )
+    request_data: dict[str, Any] | None = Field(
+        None,
+        description="Metadata merged key by key into the conversation's `variables` (at most 64 levels deep).",
+        examples=[{"campaign_id": "spring-promo"}],
+    )
+    new_conversation: bool | None = Field(
+        False,
+        description="When true, archive the active conversation between these numbers (if any) and start a new one.",
+    )
+    sender: Literal["USER", "AGENT"] | None = Field("USER", description="Who wrote the message; USER when left out.")
+    time_out: Seconds | None = Field(
+        None,
+        description="Seconds of user silence after an agent message before the conversation times out; "
+        "overrides the number's sms_config and stays on the conversation.",
+        examples=[600],
+    )
+    timeout_message: str | None = Field(None, description="Text appended as an agent message when the timeout fires.")
+    warning_time: Seconds | None = Field(
+        None,
+        description="Seconds of silence before the warning message; must be below the effective time_out.",
+        examples=[540],
+    )
+    warning_message: str | None = Field(None, description="Text appended as an agent message when the warning fires.")
+
+    @field_validator("message")
+    @classmethod
+    def _message_not_blank(cls, value: str) -> str:
+        return _check_message(value)
+
+    @field_validator("request_data")
+    @classmethod
+    def _request_data_depth(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return value if value is None else _check_depth(value)
+
+
+def _query_int(value: Any) -> Any:
+    """Read a query-string integer: decimal digits only, no sign, exponent or fraction [mock]."""
+    if isinstance(value, str):
+        if not value.isascii() or not value.isdigit() or len(value) > 18:
+            raise PydanticCustomError("int_parsing", "must be a whole number written in decimal digits")
+        return int(value)
+    return value
+
+
+QueryInt = Annotated[int, BeforeValidator(_query_int)]
+
+
+class Filter(BaseModel):
+    """One element of the `filters` array; `value` is typed by the field's kind [inferred]."""
+
+    model_config = ConfigDict(
+        extra="ignore", json_schema_extra={"examples": [{"field": "is_active", "operator": "eq", "value": True}]}
+    )
+
+    field: FilterField
+    operator: FilterOperator
+    value: Any = Field(
+        description="Compared after typing by the field: instants, booleans, integers, text or an object."
+    )
+
+    @model_validator(mode="after")
+    def _type_value(self) -> Filter:
+        self.value = typed_filter_value(self.field, self.operator, self.value)
+        return self
+
+
+def typed_filter_value(field: FilterField, operator: FilterOperator, value: Any) -> Any:
+    """Type a filter value by its field: datetime, bool, int, str, dict, or None for `eq null`.
+
+    Raises:
+        PydanticCustomError: the operator does not apply to the field, or the value has the wrong type.
+    """
+    kind = FILTER_FIELD_KIND[field]
+    if operator not in OPERATORS_BY_KIND[kind]:
+        raise PydanticCustomError(
+            "bad_operator", "operator {op} does not apply to {field}", {"op": operator.value, "field": field.value}
+        )
+    if value is None:
+        if operator is FilterOperator.EQ:
+            return None
+        raise PydanticCustomError("bad_value", "null is only allowed with the eq operator")
+    if kind is FieldKind.TEXT or (kind is FieldKind.TIMESTAMP and operator in SUBSTRING_OPERATORS):
+        if isinstance(value, str):
+            return value
+        raise PydanticCustomError("bad_value", "{field} takes a string value", {"field": field.value})
+    if kind is FieldKind.TIMESTAMP:
+        try:
+            return parse_timestamp(value)
+        except (ValueError, TypeError):
+            raise PydanticCustomError(
+                "bad_value", "{field} takes an ISO 8601 timestamp", {"field": field.value}
+            ) from None
+    if kind is FieldKind.BOOLEAN:
+        if isinstance(value, bool):
+            return value
+        if value in ("true", "false"):
+            return value == "true"
+        raise PydanticCustomError("bad_value", "is_active takes true or false")
+    if kind is FieldKind.INTEGER:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer() and math.isfinite(value):
+            return int(value)
+        if isinstance(value, str) and value.isascii() and value.lstrip("-").isdigit() and len(value) <= 18:
+            return int(value)
+        raise PydanticCustomError("bad_value", "message_count takes an integer")
+    if isinstance(value, dict) and json_depth(value) <= MAX_JSON_DEPTH:
+        return value
+    raise PydanticCustomError("bad_value", "variables takes a JSON object at most 64 levels deep")
+
+
+def parse_filters(raw: str | None) -> list[Filter]:
+    """Decode the `filters` query parameter into typed filters; empty or absent means none.
+
+    Raises:
+        PydanticCustomError: malformed JSON, not an array, too many filters.
+        pydantic.ValidationError: an element is not a valid filter.
+    """
+    if raw is None or raw == "":
+        return []
+    try:
+        decoded = json.loads(raw, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        raise PydanticCustomError("bad_json", "must be a URL-encoded JSON array of filter objects") from None
+    if not isinstance(decoded, list):
+        raise PydanticCustomError("not_array", "must be a JSON array of filter objects")
+    if len(decoded) > MAX_FILTERS:
+        raise PydanticCustomError("too_many", "takes at most {n} filters", {"n": MAX_FILTERS})
+    return _FILTER_LIST.validate_python(decoded)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+class ListQuery(BaseModel):
+    """Query string of `GET /v1/sms/conversations`."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    page: QueryInt = Field(1, ge=1, description="Page number, from 1.")
+    pageSize: QueryInt = Field(
+        DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="Conversations per page, 1 to 1000."
+    )
+    sortBy: SortField = Field(SortField.CREATED_AT, description="Sort key.")
+    sortDir: SortDir = Field(SortDir.DESC, description="Sort direction.")
+    filters: str | None = Field(
+        None,
+        description="URL-encoded JSON array of {field, operator, value} objects, all of which must match.",
+        examples=['[{"field":"is_active","operator":"eq","value":true}]'],
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Responses
+
+
+class ErrorObject(BaseModel):
+    """One problem with a request."""
+
+    error: str = Field(description="Machine-readable code, e.g. INVALID_FIELD.", examples=["INVALID_PHONE_NUMBER"])
+    message: str = Field(
+        description="What went wrong, naming the field.",
+        examples=["user_number: must be a possible E.164 phone number such as +15550001111"],
+    )
+
+
+class ErrorEnvelope(BaseModel):
+    """Body of every failed response."""
+
+    data: None = None
+    errors: list[ErrorObject] = Field(min_length=1)
+
+
+class CreateResult(BaseModel):
+    """What `POST /v1/sms/create` returns in `data`."""
+
+    message: Literal["SMS conversation created successfully"] = "SMS conversation created successfully"
+    conversation_id: str = Field(min_length=1, examples=["convo_4f1c2b7e9d0a4c1f8e3b5a6d7c8e9f01"])
+    workflow_id: str = Field(min_length=1, examples=["workflow_0a1b2c3d4e5f60718293a4b5c6d7e8f9"])
+
+
+class CreateResponse(BaseModel):
+    """Body of a successful create."""
+
+    data: CreateResult
+    errors: None = None
+
+
+class PathwayTag(BaseModel):
+    """A tag from a pathway node the conversation visited."""
+
+    name: str
+    color: str
+
+
+Timestamp = Annotated[
+    str,
+    Field(
+        pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$",
+        examples=["2024-11-20T14:01:00.000Z"],
+    ),
+]
+
+
+class ConversationItem(BaseModel):
+    """One conversation as the list endpoint returns it."""
+
+    id: str = Field(min_length=1, examples=["convo_4f1c2b7e9d0a4c1f8e3b5a6d7c8e9f01"])
+    created_at: Timestamp
+    updated_at: Timestamp
+    user_number: str
+    agent_number: str
+    variables: dict[str, Any] = Field(description="Everything merged in from request_data; {} before any.")
+    current_node_id: str | None
+    curr_pathway_id: str | None
+    is_active: bool
+    message_count: int = Field(ge=0)
+    last_message: str | None
+    last_message_at: Timestamp | None
+    pathway_tags: list[PathwayTag]
+    effective_channel: str | None = Field(examples=["sms"])
+    summary: str | None
+    citation_variables: dict[str, Any] | None
+    disposition_tag: str | None
+
+
+class Pagination(BaseModel):
+    """Where a page sits in the whole result."""
+
+    totalItems: int = Field(ge=0)
+    totalPages: int = Field(ge=0)
+    currentPage: int = Field(ge=1)
+    pageSize: int = Field(ge=1)
+
+
+class ListExtra(BaseModel):
+    """Extra data of a list response."""
+
+    pagination: Pagination
+
+
+class ListResponse(BaseModel):
+    """Body of a successful list."""
+
+    data: list[ConversationItem]
+    errors: None = None
+    extra: ListExtra
+
+
+_FILTER_LIST = TypeAdapter(list[Filter])

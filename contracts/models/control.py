@@ -1,0 +1,344 @@
+"""The mock's own models: account and number settings, the control API's bodies, config files, snapshots.
+
+None of these is part of the real API's document; their rules are [mock] in docs/contract.md.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Any, Literal
+
+from bland_sms_mock.contracts.models.api import (
+    ConversationItem,
+    MessageKind,
+    PhoneNumber,
+    Seconds,
+    Sender,
+    Timestamp,
+    _query_int,
+    parse_timestamp,
+)
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+# --------------------------------------------------------------------------------------------------
+# Mock-only models (the control API); never part of the real API's document
+
+
+class SmsConfig(BaseModel):
+    """Timeout settings of an agent number (its `sms_config`)."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    time_out: Seconds | None = None
+    timeout_message: str | None = None
+    warning_time: Seconds | None = None
+    warning_message: str | None = None
+
+    @model_validator(mode="after")
+    def _warning_before_timeout(self) -> SmsConfig:
+        if self.warning_time is not None and (self.time_out is None or self.warning_time >= self.time_out):
+            raise PydanticCustomError("invalid_timeout_config", "warning_time must be less than time_out")
+        return self
+
+
+class AgentNumber(BaseModel):
+    """An agent number of an account and its sms_config."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    number: PhoneNumber
+    sms_config: SmsConfig = Field(default_factory=SmsConfig)
+
+
+class AccountSpec(BaseModel):
+    """An account: its API key and agent numbers (body of `POST /_mock/accounts`)."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    api_key: str = Field(min_length=1, max_length=512, pattern=r"^[!-~]+$")
+    agent_numbers: list[AgentNumber] = Field(default_factory=list)
+
+
+class NextTimer(BaseModel):
+    """The next timer due on a conversation."""
+
+    kind: Literal["warning", "timeout"]
+    due_at: Timestamp
+
+
+class ConversationDetail(ConversationItem):
+    """A conversation as the control API shows it: every item field plus hidden and timer state."""
+
+    curr_pathway_version: str | None
+    timed_out_at: Timestamp | None
+    time_out: int | None
+    timeout_message: str | None
+    warning_time: int | None
+    warning_message: str | None
+    next_timer: NextTimer | None
+
+
+class MessageRecord(BaseModel):
+    """One message of a conversation's history."""
+
+    sender: Sender
+    kind: MessageKind
+    message: str
+    message_sid: str | None
+    created_at: Timestamp
+
+
+class ClockState(BaseModel):
+    """The mock's clock."""
+
+    now: Timestamp
+    frozen: bool
+
+
+class ClockCommand(BaseModel):
+    """Body of `POST /_mock/clock`: `set` or `advance`, or `freeze` alone, or `freeze` with either [mock].
+
+    `advance` takes seconds or a duration text (`"5m"`, `"4m30s"`, as `parse_duration` reads them) and
+    keeps a running clock running, a frozen one frozen, unless `freeze` is given with it. `set` pins the
+    clock at the instant, frozen, unless `"freeze": false` is given with it (then it runs on from there).
+    """
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    freeze: bool | None = None
+    set: str | None = None
+    advance: float | None = Field(None, ge=0, le=10 * 365 * 86_400)
+
+    @field_validator("advance", mode="before")
+    @classmethod
+    def _seconds_for_advance(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return parse_duration(value)
+            except ValueError as exc:
+                raise PydanticCustomError("bad_advance", "{problem}", {"problem": str(exc)}) from None
+        return value
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ClockCommand:
+        given = [name for name in ("set", "advance") if getattr(self, name) is not None]
+        if len(given) > 1 or (not given and self.freeze is None):
+            raise PydanticCustomError("one_command", "give set or advance (optionally with freeze), or freeze alone")
+        if self.set is not None:
+            try:
+                parse_timestamp(self.set)
+            except ValueError:
+                raise PydanticCustomError("bad_time", "set takes an ISO 8601 timestamp") from None
+        if self.advance is not None and not math.isfinite(self.advance):
+            raise PydanticCustomError("bad_advance", "advance takes a finite number of seconds")
+        return self
+
+
+class ResetCommand(BaseModel):
+    """Body of `POST /_mock/reset`."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    accounts: bool = False
+
+
+_DURATION = re.compile(r"(?:(?P<h>\d+(?:\.\d+)?)h)?(?:(?P<m>\d+(?:\.\d+)?)m)?(?:(?P<s>\d+(?:\.\d+)?)s)?")
+
+
+def parse_duration(value: float | int | str) -> float:
+    """Seconds from a number or a text such as `90`, `90s`, `4m30s`, `1h`, `1.5m`.
+
+    Raises:
+        ValueError: the value is negative, not finite, or not in that form.
+    """
+    if isinstance(value, bool):
+        raise ValueError("a duration is a number of seconds or a text such as 90s, 4m30s, 1h")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        text = value.strip().replace(" ", "")
+        try:
+            seconds = float(text)
+        except ValueError:
+            match = _DURATION.fullmatch(text)
+            if not text or match is None:
+                raise ValueError(f"{value!r} is not a duration such as 90, 90s, 4m30s or 1h") from None
+            seconds = sum(float(match[unit] or 0) * factor for unit, factor in (("h", 3600), ("m", 60), ("s", 1)))
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(f"{value!r} is not a duration of zero or more seconds")
+    return seconds
+
+
+def format_duration(seconds: float) -> str:
+    """`1h30m`, `4m30s`, `20s`, `0s`: seconds written as `parse_duration` reads them."""
+    hours, rest = divmod(float(seconds), 3600)
+    minutes, rest = divmod(rest, 60)
+    parts = [(hours, "h"), (minutes, "m"), (rest, "s")]
+    return "".join(f"{amount:g}{unit}" for amount, unit in parts if amount) or "0s"
+
+
+class FaultSpec(BaseModel):
+    """Body of `POST /_mock/faults`: which `/v1` requests a fault matches and what it does to them [mock].
+
+    A rule matches on method, path (exact or a glob such as `/v1/sms/*`) and account name, each optional.
+    It answers a fixed `status` with an error envelope, adds `latency_ms`, or `drop`s the connection
+    (latency combines with either). It applies always, to the first `times` matches, or with a seeded
+    `probability`.
+    """
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    method: str | None = Field(None, pattern=r"^[A-Za-z]+$", description="HTTP method; any when absent.")
+    path: str | None = Field(None, min_length=1, description="Path or glob (`*` wildcards); any when absent.")
+    account: str | None = Field(None, description="Account name; any (even no key) when absent.")
+    status: int | None = Field(None, ge=400, le=599, description="Answer this status with an error envelope.")
+    error: str | None = Field(None, pattern=r"^[A-Z][A-Z0-9_]*$", description="Error code in the envelope.")
+    message: str | None = Field(None, description="Error message in the envelope.")
+    headers: dict[str, str] = Field(default_factory=dict, description="Extra response headers.")
+    retry_after: int | None = Field(None, ge=0, description="Seconds for a `Retry-After` header.")
+    latency_ms: int = Field(0, ge=0, le=60_000, description="Delay before answering (real time).")
+    drop: bool = Field(False, description="Close the connection without a complete answer.")
+    times: int | None = Field(None, ge=1, description="Apply to the first N matching requests only.")
+    probability: float = Field(1.0, gt=0, le=1, description="Chance that a matching request is hit.")
+    seed: int | None = Field(None, description="Seed of the probability draws (repeatable runs).")
+
+    @field_validator("path")
+    @classmethod
+    def _can_match(cls, path: str | None) -> str | None:
+        if path is not None and not path.startswith(("/", "*")):
+            raise PydanticCustomError("path_never_matches", "request paths start with /, e.g. /v1/sms/*")
+        if path is not None and (path == "/_mock" or path.startswith("/_mock/")):
+            raise PydanticCustomError("path_never_matches", "the control API (/_mock) is never faulted")
+        return path
+
+    @model_validator(mode="after")
+    def _does_something(self) -> FaultSpec:
+        if self.status is None and not self.drop and not self.latency_ms:
+            raise PydanticCustomError("no_effect", "give status, latency_ms or drop")
+        if self.status is not None and self.drop:
+            raise PydanticCustomError("two_effects", "give status or drop, not both")
+        if self.status is None and (self.error or self.message or self.retry_after is not None or self.headers):
+            raise PydanticCustomError("needs_status", "error, message, headers and retry_after need a status")
+        return self
+
+
+class JournalQuery(BaseModel):
+    """Query of `GET /_mock/requests`: every parameter narrows the list [mock]."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    method: str | None = None
+    path: str | None = Field(None, description="Path or glob (`*` wildcards).")
+    account: str | None = None
+    status: Annotated[int | None, BeforeValidator(_query_int)] = None
+    limit: Annotated[int | None, BeforeValidator(_query_int), Field(ge=1, le=100_000)] = Field(
+        None, description="Only the last N matching entries."
+    )
+
+
+class ConfiguredAccount(AccountSpec):
+    """An account in the mock's config file: a name, one or more API keys, agent numbers."""
+
+    name: str | None = None
+    api_keys: list[str] = Field(default_factory=list)
+
+
+class Limits(BaseModel):
+    """Caps that keep a runaway client from exhausting the mock's memory [mock]."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    max_conversations_per_account: int = Field(1_000_000, ge=1)
+    max_messages_per_conversation: int = Field(10_000, ge=1)
+
+
+class MockConfig(BaseModel):
+    """The mock's config file (YAML or JSON)."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    strict_numbers: bool = False
+    limits: Limits = Field(default_factory=lambda: Limits())
+    accounts: list[ConfiguredAccount] = Field(min_length=1)
+
+
+class StoredMessage(BaseModel):
+    """A message in a snapshot or seed file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sender: Literal["USER", "AGENT"] = "USER"
+    kind: Literal["message", "warning", "timeout"] = "message"
+    message: str
+    message_sid: str | None = None
+    created_at: str
+
+    @field_validator("created_at")
+    @classmethod
+    def _instant(cls, value: str) -> str:
+        parse_timestamp(value)
+        return value
+
+
+class StoredConversation(BaseModel):
+    """A conversation in a snapshot or seed file; what a seed leaves out is derived from its messages."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    account: str | None = Field(None, description="Account name or API key; the first account when left out.")
+    id: str | None = None
+    user_number: PhoneNumber
+    agent_number: PhoneNumber
+    created_at: str | None = None
+    updated_at: str | None = None
+    variables: dict[str, Any] = Field(default_factory=dict)
+    current_node_id: str | None = None
+    curr_pathway_id: str | None = None
+    curr_pathway_version: str | None = None
+    is_active: bool = True
+    timed_out_at: str | None = None
+    time_out: Seconds | None = None
+    timeout_message: str | None = None
+    warning_time: Seconds | None = None
+    warning_message: str | None = None
+    warning_due: str | None = Field(None, description="Pending warning; derived from the messages when left out.")
+    timeout_due: str | None = Field(None, description="Pending timeout; derived from the messages when left out.")
+    messages: list[StoredMessage] = Field(min_length=1)
+
+    @field_validator("created_at", "updated_at", "timed_out_at", "warning_due", "timeout_due")
+    @classmethod
+    def _instant(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_timestamp(value)
+        return value
+
+
+class StoredAccount(ConfiguredAccount):
+    """An account in a snapshot: whether it came from the config or was added at run time."""
+
+    from_config: bool = True
+
+
+class Snapshot(BaseModel):
+    """The whole state of a mock as versioned JSON (`GET`/`PUT /_mock/snapshot`, seed files)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["bland-sms-mock/snapshot"] = "bland-sms-mock/snapshot"
+    version: Literal[1] = 1
+    clock: ClockState | None = None
+    accounts: list[StoredAccount] = Field(default_factory=list)
+    conversations: list[StoredConversation] = Field(default_factory=list)

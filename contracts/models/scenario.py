@@ -1,0 +1,189 @@
+"""The QA scenario file format (`fixtures/scenarios/*.yaml`); `fixtures/scenario.schema.json` is generated
+from these models."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from bland_sms_mock.contracts.models.api import parse_timestamp
+from bland_sms_mock.contracts.models.control import AccountSpec, parse_duration
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+# --------------------------------------------------------------------------------------------------
+# QA scenario files (`fixtures/scenarios/*.yaml`); `fixtures/scenario.schema.json` is generated from these
+
+TEMPLATE_PATTERN = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)((?:\.[A-Za-z0-9_]+)*)\s*\}\}")
+"""`{{ name.field.0 }}`: a value saved by an earlier step (`save_as: name`), or `run.id`."""
+
+BUILTIN_TEMPLATE_NAMES = frozenset({"run"})
+
+Duration = Annotated[
+    float | str,
+    Field(description="Seconds: a number, or a text such as 90s, 4m30s, 1h.", examples=["4m30s", 90]),
+    AfterValidator(parse_duration),
+]
+
+
+def _check_instant(value: str) -> str:
+    try:
+        parse_timestamp(value)
+    except ValueError:
+        raise PydanticCustomError("bad_time", "takes an ISO 8601 timestamp such as 2026-01-01T09:00:00Z") from None
+    return value
+
+
+Instant = Annotated[str, Field(examples=["2026-01-01T09:00:00Z"]), AfterValidator(_check_instant)]
+
+
+class Expect(BaseModel):
+    """What must hold after a step: on the last response, or (with `conversation`) on a conversation's state.
+
+    Objects are compared as subsets (only the keys written down are checked); lists must have the same
+    length and match element by element.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: int | None = Field(None, ge=100, le=599, description="HTTP status of the last response.")
+    error: str | None = Field(None, description="An error code that `errors` must contain.")
+    error_mentions: str | None = Field(None, description="Text that one of the error messages must contain.")
+    data: Any = Field(None, description="Subset of the last response's `data`.")
+    pagination: dict[str, int] | None = Field(None, description="Subset of `extra.pagination`.")
+    count: int | None = Field(None, ge=0, description="Number of items in a list response.")
+    ids: list[str] | None = Field(None, description="The ids of a list response's items, in order.")
+    items: list[dict[str, Any]] | None = Field(None, description="The items of a list response, each as a subset.")
+    conversation: str | None = Field(None, description="Id of a conversation to inspect (needs the control API).")
+    fields: dict[str, Any] | None = Field(None, description="Subset of the conversation's detail (control API).")
+    messages: list[dict[str, Any]] | None = Field(
+        None, description="The conversation's messages, oldest first, each as a subset (control API)."
+    )
+
+    @model_validator(mode="after")
+    def _state_needs_conversation(self) -> Expect:
+        if (self.fields is not None or self.messages is not None) and self.conversation is None:
+            raise PydanticCustomError("needs_conversation", "fields and messages need `conversation: <id>`")
+        if self.conversation is not None and self.fields is None and self.messages is None:
+            raise PydanticCustomError("needs_state", "`conversation` needs `fields` or `messages` to check")
+        if not self.model_fields_set:
+            raise PydanticCustomError("empty_expect", "an expect needs at least one thing to check")
+        return self
+
+    @property
+    def needs_control(self) -> bool:
+        """Whether checking this needs the mock's control API."""
+        return self.conversation is not None
+
+
+SCENARIO_ACTIONS = ("create", "list", "advance", "set")
+
+
+class ScenarioStep(BaseModel):
+    """One step: a request (`create`, `list`), a clock move (`advance`, `set`), or only an `expect`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(None, description="What this step stands for, shown in the report.")
+    create: dict[str, Any] | str | None = Field(
+        None, description="Body of POST /v1/sms/create (a string is sent as raw bytes, e.g. broken JSON)."
+    )
+    list: dict[str, Any] | None = Field(
+        None, description="Query of GET /v1/sms/conversations; `filters` may be written as a list."
+    )
+    advance: Duration | None = Field(None, description="Move the mock's clock forward (needs the control API).")
+    set: Instant | None = Field(None, description="Set the mock's clock to an instant (needs the control API).")
+    api_key: str | None = Field(
+        None, description="API key for this step (default: the scenario's); an empty string sends none."
+    )
+    save_as: str | None = Field(
+        None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="Name the response for `{{ name.field }}` later."
+    )
+    expect: Expect | None = None
+
+    @model_validator(mode="after")
+    def _one_action(self) -> ScenarioStep:
+        actions = [name for name in SCENARIO_ACTIONS if getattr(self, name) is not None]
+        if len(actions) > 1:
+            raise PydanticCustomError("two_actions", "give one of create, list, advance, set; got {a}", {"a": actions})
+        if not actions and self.expect is None:
+            raise PydanticCustomError("no_action", "give one of create, list, advance, set or expect")
+        if self.save_as is not None and self.action not in ("create", "list"):
+            raise PydanticCustomError("save_needs_request", "save_as goes with a create or list step")
+        if self.save_as in BUILTIN_TEMPLATE_NAMES:
+            raise PydanticCustomError("reserved_name", "save_as: {n} is reserved", {"n": self.save_as})
+        return self
+
+    @property
+    def action(self) -> str:
+        """`create`, `list`, `advance`, `set` or `expect`."""
+        return next((name for name in SCENARIO_ACTIONS if getattr(self, name) is not None), "expect")
+
+    @property
+    def needs_control(self) -> bool:
+        """Whether this step needs the mock's control API."""
+        return self.action in ("advance", "set") or (self.expect is not None and self.expect.needs_control)
+
+
+class ScenarioSetup(BaseModel):
+    """State to start from, on a mock: a frozen clock, accounts with their numbers, seed files."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    clock: Instant | None = Field(None, description="Freeze the clock at this instant before the first step.")
+    accounts: list[AccountSpec] = Field(default_factory=lambda: [], description="Accounts to add (control API).")
+    seeds: list[str] = Field(
+        default_factory=lambda: [], description="Seed files to load, relative to the scenario file (control API)."
+    )
+    api_key: str | None = Field(
+        None, description="Default API key of the steps (default: the first account's, else the target's)."
+    )
+
+    @property
+    def needs_control(self) -> bool:
+        """Whether this setup needs the mock's control API."""
+        return bool(self.clock or self.accounts or self.seeds)
+
+
+class Scenario(BaseModel):
+    """A QA scenario file: a conversation's life as ordered steps and expectations."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    tags: list[str] = Field(default_factory=lambda: [])
+    setup: ScenarioSetup = Field(default_factory=lambda: ScenarioSetup())
+    steps: list[ScenarioStep] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _templates_name_earlier_steps(self) -> Scenario:
+        saved: set[str] = set(BUILTIN_TEMPLATE_NAMES)
+        for number, step in enumerate(self.steps, start=1):
+            for name in sorted(template_names(step.model_dump(exclude={"save_as", "title"}))):
+                if name not in saved:
+                    raise PydanticCustomError(
+                        "unknown_template",
+                        "step {n}: {{ {name}.… }} names no earlier step's `save_as`",
+                        {"n": number, "name": name},
+                    )
+            if step.save_as:
+                saved.add(step.save_as)
+        return self
+
+
+def template_names(value: Any) -> set[str]:
+    """The names that `{{ name... }}` templates in a nested value refer to."""
+    if isinstance(value, str):
+        return {match[1] for match in TEMPLATE_PATTERN.finditer(value)}
+    if isinstance(value, dict):
+        return set().union(*(template_names(v) for v in value.values()), *(template_names(k) for k in value))
+    if isinstance(value, list):
+        return set().union(*(template_names(v) for v in value))
+    return set()
