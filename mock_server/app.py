@@ -16,9 +16,9 @@ from bland_sms_mock.mock_server.request_io import (
     EXTENSION,
     authenticate,
     json_response,
-    ok,
     read_object,
     store,
+    success,
     validate,
 )
 from bland_sms_mock.mock_server.store import Store
@@ -45,7 +45,7 @@ def create_conversation() -> Any:
     account = authenticate()
     body = validate(CreateRequest, read_object(), strict_numbers=store().strict_numbers)
     conversation_id, workflow_id = store().create(account, body)
-    return ok(
+    return success(
         {
             "message": "SMS conversation created successfully",
             "conversation_id": conversation_id,
@@ -79,7 +79,7 @@ def list_conversations() -> Any:
         "currentPage": params.page,
         "pageSize": params.pageSize,
     }
-    return ok(items, extra={"pagination": pagination})
+    return success(items, extra={"pagination": pagination})
 
 
 def _render_api_error(error: ApiError) -> Any:

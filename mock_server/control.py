@@ -15,9 +15,9 @@ from bland_sms_mock.mock_server.request_io import (
     authenticate,
     json_response,
     key_from_header,
-    ok,
     read_object,
     store,
+    success,
     validate,
 )
 from bland_sms_mock.mock_server.snapshot import export_state, parse_snapshot, restore, seed
@@ -181,13 +181,13 @@ def _owner(conversation_id: str) -> Account:
 @control.get("/conversations/<conversation_id>")
 def conversation_detail(conversation_id: str) -> Any:
     """A conversation with its hidden fields, effective timeout settings and next timer."""
-    return ok(store().detail(_owner(conversation_id), conversation_id))
+    return success(store().detail(_owner(conversation_id), conversation_id))
 
 
 @control.get("/conversations/<conversation_id>/messages")
 def conversation_messages(conversation_id: str) -> Any:
     """A conversation's whole history, oldest first."""
-    return ok(store().messages(_owner(conversation_id), conversation_id))
+    return success(store().messages(_owner(conversation_id), conversation_id))
 
 
 YAML_TYPES = frozenset({"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"})

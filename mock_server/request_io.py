@@ -28,7 +28,7 @@ def json_response(payload: Any, status: int = 200, headers: dict[str, str] | Non
     return Response(body, status=status, mimetype="application/json", headers=headers)
 
 
-def ok(data: Any, **extra: Any) -> Response:
+def success(data: Any, **extra: Any) -> Response:
     """The success envelope: `{"data": ..., "errors": null, ...extra}`."""
     return json_response({"data": data, "errors": None, **extra})
 

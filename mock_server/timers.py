@@ -37,14 +37,3 @@ class TimerQueue:
         if self._heap and self._heap[0].due_ms <= now_ms:
             return heapq.heappop(self._heap)
         return None
-
-    def next_due_ms(self) -> int | None:
-        """The due instant of the earliest timer (possibly stale), or None."""
-        return self._heap[0].due_ms if self._heap else None
-
-    def __len__(self) -> int:
-        return len(self._heap)
-
-    def clear(self) -> None:
-        """Drop every timer."""
-        self._heap.clear()

@@ -13,10 +13,8 @@ from typing import Any
 
 from bland_sms_mock.contracts.models.api import (
     FILTER_FIELD_KIND,
-    OPERATORS_BY_KIND,
     FieldKind,
     FilterField,
-    FilterOperator,
     format_timestamp,
     parse_timestamp,
     to_epoch_us,
@@ -111,18 +109,6 @@ class Oracle:
         if setting in conversation.overrides:
             return conversation.overrides[setting]
         return self.numbers[conversation.account].get(conversation.agent_number, {}).get(setting)
-
-    def timeout_config_ok(self, api_key: str, body: dict[str, Any]) -> bool:
-        """Whether the body's warning_time is below the effective time_out (where it gives a warning_time)."""
-        active = self.active(api_key, body["user_number"], body["agent_number"])
-        merged = dict(self.numbers[api_key].get(body["agent_number"], {}))
-        if active is not None and not body.get("new_conversation"):
-            merged.update(active.overrides)
-        merged.update({k: body[k] for k in TIMEOUT_SETTINGS if k in body and body[k] is not None})
-        warning, time_out = merged.get("warning_time"), merged.get("time_out")
-        if body.get("warning_time") is None and body.get("time_out") is None:  # null is the same as absent
-            return True
-        return warning is None or (time_out is not None and warning < time_out)
 
     def active(self, api_key: str, user_number: str, agent_number: str) -> Conversation | None:
         """The active conversation of a pair in an account, if any."""
@@ -286,8 +272,3 @@ def _text_test(actual: str, operator: str, value: str) -> bool:
     if operator == "startsWith":
         return actual.startswith(value)
     return actual.endswith(value)
-
-
-def operator_applies(field_name: str, operator: str) -> bool:
-    """Whether the contract lets `operator` filter `field_name`."""
-    return FilterOperator(operator) in OPERATORS_BY_KIND[FILTER_FIELD_KIND[FilterField(field_name)]]

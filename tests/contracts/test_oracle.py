@@ -15,7 +15,6 @@ from bland_sms_mock.contracts.kit.oracle import (
     Oracle,
     json_equal,
     matches,
-    operator_applies,
     sort,
     total_pages,
 )
@@ -191,28 +190,6 @@ def test_json_equal_keeps_booleans_apart_from_numbers() -> None:
     assert not json_equal(True, 1) and not json_equal(0, False) and not json_equal([True], [1])
     assert not json_equal({"a": 1}, {"a": 1, "b": 2}) and not json_equal([1], [1, 1])
     assert not json_equal("1", 1) and not json_equal({}, []) and json_equal(None, None)
-
-
-@pytest.mark.parametrize(
-    ("field", "operator", "applies"),
-    [
-        ("user_number", "gt", True),
-        ("user_number", "endsWith", True),
-        ("created_at", "contains", True),
-        ("timed_out_at", "lte", True),
-        ("is_active", "eq", True),
-        ("is_active", "gte", True),
-        ("is_active", "contains", False),
-        ("message_count", "lt", True),
-        ("message_count", "startsWith", False),
-        ("variables", "eq", True),
-        ("variables", "contains", True),
-        ("variables", "startsWith", False),
-        ("variables", "gt", False),
-    ],
-)
-def test_operator_applies_by_the_kind_of_field(field: str, operator: str, applies: bool) -> None:
-    assert operator_applies(field, operator) is applies
 
 
 # --------------------------------------------------------------------------------------------- sort
@@ -453,28 +430,3 @@ def test_a_null_override_is_no_override() -> None:
     model = oracle()
     made = model.create(KEY, body(sender="AGENT", time_out=None, warning_message=None), T0, "c1")
     assert made.overrides == {} and model.effective(made, "time_out") == 900
-
-
-@pytest.mark.parametrize(
-    ("fields", "ok"),
-    [
-        ({}, True),
-        ({"warning_time": 100}, True),  # below the number's time_out, 900
-        ({"warning_time": 900}, False),  # equal is not below
-        ({"time_out": 30}, False),  # leaves the number's warning_time, 600, in force [mock]
-        ({"time_out": 1000}, True),
-        ({"time_out": 120, "warning_time": 60}, True),
-        ({"warning_time": None, "time_out": None}, True),  # null is the same as absent [mock]
-        ({"agent_number": PLAIN, "warning_time": 30}, False),  # no effective time_out at all [mock]
-        ({"agent_number": PLAIN, "time_out": 30}, True),
-    ],
-)
-def test_timeout_config_is_checked_against_the_effective_settings(fields: dict[str, Any], ok: bool) -> None:
-    assert oracle().timeout_config_ok(KEY, {**body(), **fields}) is ok
-
-
-def test_timeout_config_counts_the_active_conversations_overrides_unless_starting_anew() -> None:
-    model = oracle()
-    model.create(KEY, body(sender="AGENT", time_out=120, warning_time=60), T0, "c1")
-    assert model.timeout_config_ok(KEY, body(warning_time=200)) is False  # appends: time_out 120 in force
-    assert model.timeout_config_ok(KEY, body(warning_time=200, new_conversation=True)) is True  # 900 in force

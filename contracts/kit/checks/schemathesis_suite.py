@@ -24,7 +24,6 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-OPERATIONS = (("GET", LIST_PATH), ("POST", CREATE_PATH))
 INFERRED_QUERY = {"sortBy", "sortDir"}
 _E164 = re.compile(E164_PATTERN)
 
