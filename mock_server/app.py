@@ -1,20 +1,35 @@
-"""Flask app factory and the two `/v1` routes; routes parse, call the store once, and wrap the envelope."""
+"""Flask app factory and the `/v1` routes; a route parses, calls the store once, and wraps the envelope."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from bland_sms_mock.contracts.models.api import MAX_BODY_BYTES, CreateRequest, ErrorCode, ListQuery, parse_filters
+from bland_sms_mock.contracts.models.api import (
+    MAX_BODY_BYTES,
+    CreateRequest,
+    DeleteMessagesRequest,
+    ErrorCode,
+    ListQuery,
+    NumbersQuery,
+    SendRequest,
+    UpdateConversationRequest,
+    UpdateNumberRequest,
+    parse_filters,
+)
 from bland_sms_mock.contracts.models.control import MockConfig
+from bland_sms_mock.mock_server import ui
 from bland_sms_mock.mock_server.clock import Clock
 from bland_sms_mock.mock_server.config import accounts_from, load_config
+from bland_sms_mock.mock_server.control import CAPABILITIES_KEY, TOKEN_KEY
+from bland_sms_mock.mock_server.control import control as control_blueprint
 from bland_sms_mock.mock_server.errors import ApiError, problems_from_validation
 from bland_sms_mock.mock_server.journal import DEFAULT_JOURNAL_SIZE
 from bland_sms_mock.mock_server.middleware import Traffic
 from bland_sms_mock.mock_server.request_io import (
     EXTENSION,
     authenticate,
+    idempotency_key,
     json_response,
     read_object,
     store,
@@ -54,6 +69,16 @@ def create_conversation() -> Any:
     )
 
 
+@api.post("/sms/send")
+def send_message() -> Any:
+    """Send an AGENT message: continue the pair's active conversation or start one."""
+    account = authenticate()
+    raw = read_object()
+    body = validate(SendRequest, raw, strict_numbers=store().strict_numbers)
+    conversation_id, message_id = store().send(account, body, idempotency_key=idempotency_key(), body=raw)
+    return success({"message": "SMS sent successfully", "conversation_id": conversation_id, "message_id": message_id})
+
+
 @api.get("/sms/conversations")
 def list_conversations() -> Any:
     """List the account's conversations: filtered, sorted, one page."""
@@ -80,6 +105,60 @@ def list_conversations() -> Any:
         "pageSize": params.pageSize,
     }
     return success(items, extra={"pagination": pagination})
+
+
+@api.get("/sms/conversations/<conversation_id>")
+def get_conversation(conversation_id: str) -> Any:
+    """One conversation with its messages, oldest first."""
+    account = authenticate()
+    return success(store().record(account, conversation_id))
+
+
+@api.patch("/sms/conversations/<conversation_id>")
+def update_conversation(conversation_id: str) -> Any:
+    """End a conversation, or make an ended one active again; answered without the `data` wrapper."""
+    account = authenticate()
+    body = validate(UpdateConversationRequest, read_object())
+    conversation = store().set_active(account, conversation_id, body.is_active)
+    return json_response({"message": "Conversation updated successfully", "conversation": conversation})
+
+
+@api.delete("/sms/conversations/<conversation_id>")
+def delete_conversation(conversation_id: str) -> Any:
+    """Delete a conversation and its messages."""
+    account = authenticate()
+    store().delete(account, conversation_id)
+    return success({"message": "Conversation and all associated messages deleted successfully"})
+
+
+@api.delete("/sms/conversations/<conversation_id>/messages")
+def delete_messages(conversation_id: str) -> Any:
+    """Delete messages from a conversation's history."""
+    account = authenticate()
+    body = validate(DeleteMessagesRequest, read_object())
+    count = store().delete_messages(account, conversation_id, body.message_ids)
+    return success(
+        {"message": f"{count} {'message' if count == 1 else 'messages'} marked as deleted", "deleted_count": count}
+    )
+
+
+@api.get("/sms/numbers")
+def list_numbers() -> Any:
+    """The account's numbers with their sms_config and conversation counts."""
+    account = authenticate()
+    query = validate(NumbersQuery, request.args.to_dict(flat=True), code=ErrorCode.INVALID_QUERY)
+    return success(store().numbers(account) if query.channel == "sms" else [])
+
+
+@api.post("/sms/number/update")
+def update_number() -> Any:
+    """Change a number's sms_config: the settings given replace the number's, the rest stay."""
+    account = authenticate()
+    body = validate(UpdateNumberRequest, read_object(), strict_numbers=store().strict_numbers)
+    if body.channel not in (None, "sms"):
+        raise ApiError.one(ErrorCode.INVALID_FIELD, f"channel: the mock keeps SMS settings only, not {body.channel}")
+    settings = store().update_number(account, body)
+    return success({"message": f"SMS config updated for number {body.phone_number}", "sms_config": settings})
 
 
 def _render_api_error(error: ApiError) -> Any:
@@ -124,9 +203,6 @@ def create_app(
     app.wsgi_app = Traffic(app.wsgi_app, state)  # type: ignore[method-assign]
     app.register_blueprint(api)
     if control:
-        from bland_sms_mock.mock_server.control import CAPABILITIES_KEY, TOKEN_KEY
-        from bland_sms_mock.mock_server.control import control as control_blueprint
-
         app.config[TOKEN_KEY] = control_token or None
         app.config[CAPABILITIES_KEY] = [
             "clock",
@@ -137,10 +213,9 @@ def create_app(
             "snapshot",
             "requests",
             "faults",
+            "deleted",
         ]
         app.register_blueprint(control_blueprint)
-        from bland_sms_mock.mock_server import ui
-
         ui.init_app(app, app.config[CAPABILITIES_KEY])
     app.register_error_handler(ApiError, _render_api_error)
     app.register_error_handler(HTTPException, _render_http_error)

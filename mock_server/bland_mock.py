@@ -16,6 +16,7 @@ from typing import Any
 from bland_sms_mock.contracts.models.api import format_timestamp, parse_timestamp, to_epoch_ms
 from bland_sms_mock.contracts.models.control import AccountSpec, FaultSpec, JournalQuery, MockConfig, parse_duration
 from bland_sms_mock.contracts.yamltext import read_document
+from bland_sms_mock.mock_server import views
 from bland_sms_mock.mock_server.app import create_app
 from bland_sms_mock.mock_server.errors import ApiError, problems_from_validation
 from bland_sms_mock.mock_server.request_io import EXTENSION
@@ -214,7 +215,7 @@ class BlandMock:
         key = api_key or f"sk-test-{secrets.token_hex(8)}"
         spec = _validated(AccountSpec, {"api_key": key, "agent_numbers": numbers})
         try:
-            return self.store.add_account(spec).spec()
+            return views.account_record(self.store.add_account(spec))
         except ApiError as exc:
             raise _refused(exc) from None
 

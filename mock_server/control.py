@@ -9,6 +9,7 @@ import yaml
 from bland_sms_mock.contracts.models.api import ErrorCode, format_timestamp, timestamp_ms
 from bland_sms_mock.contracts.models.control import AccountSpec, ClockCommand, FaultSpec, JournalQuery, ResetCommand
 from bland_sms_mock.contracts.yamltext import load_yaml
+from bland_sms_mock.mock_server import views
 from bland_sms_mock.mock_server.errors import ApiError, problems_from_validation
 from bland_sms_mock.mock_server.request_io import (
     api_key,
@@ -126,46 +127,22 @@ def move_clock() -> Any:
 def list_accounts() -> Any:
     """Every account the mock knows, with its keys and agent numbers."""
     with store().lock:
-        return json_response({"accounts": [a.spec() for a in store().accounts.values()]})
+        return json_response({"accounts": [views.account_record(a) for a in store().accounts.values()]})
 
 
 @control.post("/accounts")
 def add_account() -> Any:
     """Add an account with its API key and agent numbers."""
     spec = validate(AccountSpec, read_object(), strict_numbers=store().strict_numbers)
-    store().add_account(spec)
-    return json_response(
-        {
-            "api_key": spec.api_key,
-            "agent_numbers": [
-                {"number": n.number, "sms_config": n.sms_config.model_dump(exclude_none=True)}
-                for n in spec.agent_numbers
-            ],
-        },
-        201,
-    )
+    account = store().add_account(spec)
+    return json_response(views.account_record(account), 201)
 
 
 @control.delete("/accounts/<path:key>")
 def remove_account(key: str) -> Any:
     """Remove an account added at run time, with its conversations; a configured account is refused."""
-    mock = store()
-    with mock.lock:
-        account = mock.account_for_key(key)
-        if account is None:
-            raise ApiError.one(ErrorCode.NOT_FOUND, "api_key: no account has this key")
-        if account.from_config:
-            raise ApiError.one(
-                ErrorCode.INVALID_FIELD, "api_key: a configured account cannot be removed, only one added at run time"
-            )
-        for conversation_id in account.conversations:  # their pending timers find no conversation and lapse
-            mock.conversations.pop(conversation_id, None)
-            mock._owner.pop(conversation_id, None)
-        del mock.accounts[account.name]
-        for each in account.api_keys:
-            mock.by_key.pop(each, None)
-        mock.version += 1
-    return json_response({"status": "ok", "conversations": len(account.conversations)})
+    removed = store().remove_account(key)
+    return json_response({"status": "ok", "conversations": removed})
 
 
 def _owner(conversation_id: str) -> Account:
@@ -173,9 +150,16 @@ def _owner(conversation_id: str) -> Account:
     if _token_ok() and store().account_for_key(api_key() or "") is None:
         owner = store().owner_of(conversation_id)
         if owner is None:
-            raise ApiError.one(ErrorCode.NOT_FOUND, f"conversation {conversation_id} not found")
+            raise ApiError.one(ErrorCode.CONVERSATION_NOT_FOUND, f"id: conversation {conversation_id} not found")
         return owner
     return authenticate()
+
+
+@control.get("/deleted")
+def deleted_conversations() -> Any:
+    """Conversations deleted since the last reset, newest first: the key's account's, or every account's."""
+    key = api_key()
+    return success(store().deleted(authenticate() if key else None))
 
 
 @control.get("/conversations/<conversation_id>")

@@ -46,6 +46,25 @@ def api_key() -> str | None:
     return key_from_header(request.headers.get("authorization"))
 
 
+MAX_IDEMPOTENCY_KEY = 255
+
+
+def idempotency_key() -> str | None:
+    """The request's `idempotency-key` header, or None when absent [mock: at most 255 visible characters].
+
+    Raises:
+        ApiError: INVALID_FIELD for an empty or over-long key.
+    """
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return None
+    if not key.strip() or len(key) > MAX_IDEMPOTENCY_KEY:
+        raise ApiError.one(
+            ErrorCode.INVALID_FIELD, f"idempotency-key: must be 1 to {MAX_IDEMPOTENCY_KEY} characters, not blank"
+        )
+    return key
+
+
 def authenticate() -> Account:
     """The account of the request's API key.
 

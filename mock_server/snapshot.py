@@ -15,74 +15,37 @@ from typing import Any
 from bland_sms_mock.contracts.models.api import ErrorCode, format_timestamp, timestamp_ms
 from bland_sms_mock.contracts.models.control import Snapshot, StoredAccount, StoredConversation
 from bland_sms_mock.contracts.yamltext import read_document
+from bland_sms_mock.mock_server import views
 from bland_sms_mock.mock_server.errors import ApiError, problems_from_validation
-from bland_sms_mock.mock_server.state import TIMEOUT_SETTINGS, Account, Conversation, Message, new_id
+from bland_sms_mock.mock_server.state import Account, Conversation, Message, new_id
 from bland_sms_mock.mock_server.store import Store
 from pydantic import ValidationError
+
+_LOADED_APART = {"account", "id", "created_at", "updated_at", "messages", "variables", "is_active", "timed_out_at"}
+_COPIED = tuple(
+    name
+    for name in StoredConversation.model_fields
+    if name in Conversation.__dataclass_fields__ and name not in _LOADED_APART | {"warning_due", "timeout_due"}
+)
+"""Fields a stored conversation hands to the state as they are."""
 
 
 def _ms(text: str | None) -> int | None:
     return None if text is None else timestamp_ms(text)
 
 
-def _iso(ms: int | None) -> str | None:
-    return None if ms is None else format_timestamp(ms)
-
-
 def export_state(store: Store) -> dict[str, Any]:
     """The whole state as a `Snapshot` dict (timers due by now fire first)."""
     with store.lock:
         store.fire_due()
-        accounts = [
-            {
-                "name": a.name,
-                "api_key": a.api_keys[0],
-                "api_keys": a.api_keys[1:],
-                "agent_numbers": [
-                    {"number": n, "sms_config": c.model_dump(exclude_none=True)} for n, c in a.numbers.items()
-                ],
-                "from_config": a.from_config,
-            }
-            for a in store.accounts.values()
-        ]
-        conversations = [_export_conversation(a.name, c) for a in store.accounts.values() for c in a.by_created]
+        accounts = store.accounts.values()
         return {
             "format": "bland-sms-mock/snapshot",
             "version": 1,
             "clock": {"now": format_timestamp(store.clock.now_ms()), "frozen": store.clock.frozen},
-            "accounts": accounts,
-            "conversations": conversations,
+            "accounts": [views.account_record(a) for a in accounts],
+            "conversations": [views.stored_conversation(a, c) for a in accounts for c in a.by_created],
         }
-
-
-def _export_conversation(account: str, c: Conversation) -> dict[str, Any]:
-    return {
-        "account": account,
-        "id": c.id,
-        "user_number": c.user_number,
-        "agent_number": c.agent_number,
-        "created_at": format_timestamp(c.created_at),
-        "updated_at": format_timestamp(c.updated_at),
-        "variables": c.variables,
-        "current_node_id": c.current_node_id,
-        "curr_pathway_id": c.curr_pathway_id,
-        "curr_pathway_version": c.curr_pathway_version,
-        "is_active": c.is_active,
-        "timed_out_at": _iso(c.timed_out_at),
-        **{s: getattr(c, s) for s in TIMEOUT_SETTINGS},
-        "warning_due": _iso(c.warning_due),
-        "timeout_due": _iso(c.timeout_due),
-        "messages": [
-            {
-                "sender": str(m.sender),
-                "kind": str(m.kind),
-                "message": m.text,
-                "message_sid": m.sid,
-                "created_at": format_timestamp(m.created_at),
-            }
-            for m in c.messages
-        ],
-    }
 
 
 def parse_snapshot(data: Any) -> Snapshot:
@@ -130,13 +93,14 @@ def restore(store: Store, snapshot: Snapshot) -> None:
     """
     with store.lock:
         accounts = [_account(a) for a in snapshot.accounts] or [
-            Account(a.name, list(a.api_keys), dict(a.numbers), a.from_config) for a in store.accounts.values()
+            a.without_conversations() for a in store.accounts.values()
         ]
         by_name = {a.name: a for a in accounts} | {k: a for a in accounts for k in a.api_keys}
-        built = _build_conversations(snapshot.conversations, lambda ref: by_name.get(ref) if ref else accounts[0], {})
+        built = _build_conversations(
+            snapshot.conversations, lambda ref: by_name.get(ref) if ref else accounts[0], {}, store
+        )
         store.replace_accounts(accounts)
-        for account, conversation in built:
-            store.adopt(account, conversation)
+        _adopt(store, built)
         if snapshot.clock is not None:
             store.clock.set(_ms(snapshot.clock.now), frozen=snapshot.clock.frozen)
 
@@ -162,12 +126,20 @@ def seed(store: Store, snapshot: Snapshot) -> int:
             return pending.get(ref) or store.find_account(ref) if ref else store.find_account(None)
 
         active = {(a.name, *pair): c for a in store.accounts.values() for pair, c in a.active.items()}
-        built = _build_conversations(snapshot.conversations, lookup, active, taken=set(store.conversations))
+        built = _build_conversations(snapshot.conversations, lookup, active, store, taken=set(store.conversations))
         for account in new_accounts:
             store.add_loaded_account(account)
-        for account, conversation in built:
-            store.adopt(account, conversation)
+        _adopt(store, built)
         return len(built)
+
+
+def _adopt(store: Store, built: list[tuple[Account, Conversation]]) -> None:
+    """Index loaded conversations, then give ids to the messages that came without one."""
+    for account, conversation in built:
+        store.adopt(account, conversation)
+    for _, conversation in built:
+        for message in conversation.messages:
+            message.id = message.id or store.new_message_id()
 
 
 def _account(spec: StoredAccount) -> Account:
@@ -181,6 +153,7 @@ def _build_conversations(
     records: list[StoredConversation],
     lookup: Any,
     active: dict[tuple[str, str, str], Any],
+    store: Store,
     taken: set[str] | None = None,
 ) -> list[tuple[Account, Conversation]]:
     taken = set(taken or ())
@@ -200,7 +173,7 @@ def _build_conversations(
         if conversation_id in taken:
             raise ApiError.one(ErrorCode.INVALID_FIELD, f"{where}.id: {conversation_id} is used twice")
         taken.add(conversation_id)
-        conversation = _conversation(record, conversation_id, sms_config)
+        conversation = _conversation(record, conversation_id, sms_config, store)
         if conversation.is_active:
             pair = (account.name, conversation.user_number, conversation.agent_number)
             if pair in active:
@@ -213,29 +186,23 @@ def _build_conversations(
     return built
 
 
-def _conversation(record: StoredConversation, conversation_id: str, sms_config: Any) -> Conversation:
+def _conversation(record: StoredConversation, conversation_id: str, sms_config: Any, store: Store) -> Conversation:
     messages = sorted(
-        (Message(m.sender, m.kind, m.message, m.message_sid, _ms(m.created_at)) for m in record.messages),
+        (Message(m.id or "", m.sender, m.kind, m.message, m.message_sid, _ms(m.created_at)) for m in record.messages),
         key=lambda m: m.created_at,
     )
     timed_out_at = _ms(record.timed_out_at)
-    created_at = _ms(record.created_at) if record.created_at else messages[0].created_at
-    updated_at = _ms(record.updated_at) if record.updated_at else max(messages[-1].created_at, timed_out_at or 0)
+    fields = {name: getattr(record, name) for name in _COPIED}
     conversation = Conversation(
-        conversation_id,
-        record.user_number,
-        record.agent_number,
-        created_at,
-        updated_at,
-        sms_config,
+        id=conversation_id,
+        created_at=_ms(record.created_at) if record.created_at else messages[0].created_at,
+        updated_at=_ms(record.updated_at) if record.updated_at else max(messages[-1].created_at, timed_out_at or 0),
+        sms_config=sms_config,
         messages=messages,
         variables=dict(record.variables),
-        current_node_id=record.current_node_id,
-        curr_pathway_id=record.curr_pathway_id,
-        curr_pathway_version=record.curr_pathway_version,
         is_active=record.is_active and timed_out_at is None,
         timed_out_at=timed_out_at,
-        **{s: getattr(record, s) for s in TIMEOUT_SETTINGS},
+        **fields,
     )
     if not conversation.is_active:
         return conversation

@@ -1,22 +1,33 @@
-"""The mock's state as data: accounts, their conversations and messages, and the ids they are known by."""
+"""The mock's state as data: accounts, their conversations and messages, and the indexes a reset empties.
+
+`State` is built by construction from a list of accounts; a reset, a restore and a fresh mock all make
+a new one, so no field can be forgotten by one of them.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bland_sms_mock.contracts.models.api import format_timestamp
-from bland_sms_mock.contracts.models.control import SmsConfig
+from bland_sms_mock.contracts.models.api import TIMEOUT_SETTINGS, SmsConfig, format_timestamp
+from bland_sms_mock.mock_server.timers import TimerQueue
 from sortedcontainers import SortedKeyList
 
-TIMEOUT_SETTINGS = ("time_out", "timeout_message", "warning_time", "warning_message")
+IDEMPOTENCY_KEYS_KEPT = 10_000
+"""How many `idempotency-key`s of `send` the mock remembers; the oldest is forgotten first [mock]."""
+
+DELETED_KEPT = 1_000
+"""How many deleted conversations the control API remembers for the inspector [mock]."""
 
 
 @dataclass(slots=True)
 class Message:
     """One message of a conversation's history."""
 
+    id: str
     sender: str
     kind: str
     text: str
@@ -34,6 +45,7 @@ class Conversation:
     created_at: int
     updated_at: int
     sms_config: SmsConfig
+    """The number's settings as they were when the conversation opened or its timer last started."""
     messages: list[Message] = field(default_factory=list)
     variables: dict[str, Any] = field(default_factory=dict)
     current_node_id: str | None = None
@@ -45,6 +57,9 @@ class Conversation:
     timeout_message: str | None = None
     warning_time: int | None = None
     warning_message: str | None = None
+    webhook: str | None = None
+    metadata: dict[str, Any] | None = None
+    effective_channel: str = "sms"
     warning_due: int | None = None
     timeout_due: int | None = None
     generation: int = 0
@@ -53,6 +68,10 @@ class Conversation:
         """The setting in force: the conversation's override, else the number's sms_config."""
         own = getattr(self, setting)
         return own if own is not None else getattr(self.sms_config, setting)
+
+    def settings(self) -> dict[str, Any]:
+        """Every timer setting in force, by name."""
+        return {setting: self.effective(setting) for setting in TIMEOUT_SETTINGS}
 
     def next_timer(self) -> tuple[str, int] | None:
         """The next pending timer as (kind, due instant), or None."""
@@ -81,17 +100,63 @@ class Account:
     orders: dict[str, tuple[int, list[Conversation]]] = field(default_factory=dict)
     """Ascending orders by sort key, each valid while the store's version is the one it was built at."""
 
-    def spec(self) -> dict[str, Any]:
-        """The account as the control API shows it."""
-        return {
-            "name": self.name,
-            "api_key": self.api_keys[0],
-            "api_keys": list(self.api_keys),
-            "agent_numbers": [
-                {"number": number, "sms_config": config.model_dump(exclude_none=True)}
-                for number, config in self.numbers.items()
-            ],
-        }
+    def without_conversations(self) -> Account:
+        """The same account (keys, numbers and their settings) with no conversations."""
+        return Account(self.name, list(self.api_keys), dict(self.numbers), self.from_config)
+
+
+@dataclass(frozen=True)
+class IdempotentReply:
+    """What a `send` with an `idempotency-key` answered, and the body it answered."""
+
+    body: dict[str, Any]
+    conversation_id: str
+    message_id: str
+
+
+class State:
+    """Everything a reset empties: accounts and their indexes, conversations, timers, remembered sends."""
+
+    def __init__(self, accounts: Iterable[Account]) -> None:
+        self.accounts: dict[str, Account] = {}
+        self.by_key: dict[str, Account] = {}
+        self.conversations: dict[str, Conversation] = {}
+        self.owner: dict[str, Account] = {}
+        self.timers = TimerQueue()
+        self.replies: OrderedDict[tuple[str, str], IdempotentReply] = OrderedDict()
+        self.deleted: OrderedDict[str, tuple[str, dict[str, Any]]] = OrderedDict()
+        """Deleted conversations by id: (account name, what the control API shows of it), oldest first."""
+        self.last_message_id = 0
+        for account in accounts:
+            self.register(account)
+
+    def register(self, account: Account) -> None:
+        """Make an account known by its name and every key."""
+        self.accounts[account.name] = account
+        for key in account.api_keys:
+            self.by_key[key] = account
+
+    def new_message_id(self) -> str:
+        """The next message id: a string of decimal digits, unique in this state [mock]."""
+        self.last_message_id += 1
+        return str(self.last_message_id)
+
+    def note_message_id(self, message_id: str) -> None:
+        """Keep later ids above one that was loaded (from a snapshot or a seed)."""
+        if message_id.isdigit():
+            self.last_message_id = max(self.last_message_id, int(message_id))
+
+    def remember(self, account: Account, key: str, reply: IdempotentReply) -> None:
+        """Remember what a send with an idempotency key answered, forgetting the oldest past the cap."""
+        self.replies[(account.name, key)] = reply
+        while len(self.replies) > IDEMPOTENCY_KEYS_KEPT:
+            self.replies.popitem(last=False)
+
+    def bury(self, account: Account, tombstone: dict[str, Any]) -> None:
+        """Remember a deleted conversation for the control API, forgetting the oldest past the cap."""
+        self.deleted[tombstone["id"]] = (account.name, tombstone)
+        while len(self.deleted) > DELETED_KEPT:
+            self.deleted.popitem(last=False)
 
 
 @dataclass(frozen=True)

@@ -1,31 +1,47 @@
-"""The mock's state: accounts, conversations and their messages, timers, behind one lock.
+"""The mock's operations on its state, each atomic under one re-entrant lock.
 
 Every operation first fires the timers that fell due up to the clock's "now", in due order, so a
-reader never sees a conversation whose timeout should already have happened.
+reader never sees a conversation whose timeout should already have happened. The state itself
+(`state.State`) is rebuilt by construction on reset and restore; answers are shaped by `views`.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from typing import Any
 
 from bland_sms_mock.contracts.models.api import (
+    MOCK_AI_MESSAGE,
+    TIMEOUT_SETTINGS,
     CreateRequest,
     ErrorCode,
     Filter,
     ListQuery,
     MessageKind,
     Sender,
-    format_timestamp,
+    SendRequest,
+    SmsConfig,
+    UpdateNumberRequest,
 )
-from bland_sms_mock.contracts.models.control import AccountSpec, Limits, SmsConfig
-from bland_sms_mock.mock_server import query
+from bland_sms_mock.contracts.models.control import AccountSpec, Limits
+from bland_sms_mock.mock_server import query, views
 from bland_sms_mock.mock_server.clock import Clock
 from bland_sms_mock.mock_server.errors import ApiError
 from bland_sms_mock.mock_server.faults import Faults
 from bland_sms_mock.mock_server.journal import DEFAULT_JOURNAL_SIZE, Journal
-from bland_sms_mock.mock_server.state import TIMEOUT_SETTINGS, Account, Conversation, Fired, Message, new_id
-from bland_sms_mock.mock_server.timers import TimerQueue
+from bland_sms_mock.mock_server.state import (
+    Account,
+    Conversation,
+    Fired,
+    IdempotentReply,
+    Message,
+    State,
+    new_id,
+)
+
+_UPDATE_ONLY = frozenset({"phone_number", "channel"})
+"""Fields of a number update that are not settings."""
 
 
 class Store:
@@ -47,48 +63,78 @@ class Store:
         self.limits = limits or Limits()
         self.version = 0
         self._configured = accounts
-        self._fresh(drop_runtime_accounts=True)
+        self.state = State(account.without_conversations() for account in accounts)
 
     # ---------------------------------------------------------------------------------- lifecycle
 
-    def _fresh(self, drop_runtime_accounts: bool) -> None:
-        keep = self._configured if drop_runtime_accounts else list(self.accounts.values())
-        self.accounts: dict[str, Account] = {}
-        self.by_key: dict[str, Account] = {}
-        self.conversations: dict[str, Conversation] = {}
-        self.timers = TimerQueue()
-        self._owner: dict[str, Account] = {}
-        for account in keep:
-            self._register(Account(account.name, list(account.api_keys), dict(account.numbers), account.from_config))
+    @property
+    def accounts(self) -> dict[str, Account]:
+        """Every account by name."""
+        return self.state.accounts
 
-    def add_loaded_account(self, account: Account) -> None:
-        """Register an account read from a snapshot or seed (caller holds the lock)."""
-        self._register(account)
-        self.version += 1
-
-    def _register(self, account: Account) -> None:
-        self.accounts[account.name] = account
-        for key in account.api_keys:
-            self.by_key[key] = account
+    @property
+    def conversations(self) -> dict[str, Conversation]:
+        """Every conversation by id."""
+        return self.state.conversations
 
     def reset(self, drop_runtime_accounts: bool = False) -> None:
-        """Drop every conversation, timer, journal entry and fault (and, if asked, run-time accounts)."""
+        """Drop every conversation, timer, journal entry and fault; configured accounts get their settings back.
+
+        Accounts added at run time stay (with their numbers' settings) unless `drop_runtime_accounts`.
+        """
         with self.lock:
-            self._fresh(drop_runtime_accounts)
+            configured = {account.name: account for account in self._configured}
+            kept = self._configured if drop_runtime_accounts else self.accounts.values()
+            self.state = State(configured.get(a.name, a).without_conversations() for a in kept)
             self.journal.clear()
             self.faults.clear()
             self.clock.reset()
             self.version += 1
 
+    def replace_accounts(self, accounts: list[Account]) -> None:
+        """Drop every account and conversation and start over with `accounts` (caller holds the lock)."""
+        self.state = State(accounts)
+        self.version += 1
+
+    def add_loaded_account(self, account: Account) -> None:
+        """Register an account read from a snapshot or seed (caller holds the lock)."""
+        self.state.register(account)
+        self.version += 1
+
+    def adopt(self, account: Account, conversation: Conversation) -> None:
+        """Index a loaded conversation under its account and schedule its pending timers (caller holds the lock)."""
+        account.conversations[conversation.id] = conversation
+        if conversation.is_active:
+            account.active[(conversation.user_number, conversation.agent_number)] = conversation
+        account.by_created.add(conversation)
+        self.state.conversations[conversation.id] = conversation
+        self.state.owner[conversation.id] = account
+        for message in conversation.messages:
+            self.state.note_message_id(message.id)
+        for kind, due in (("warning", conversation.warning_due), ("timeout", conversation.timeout_due)):
+            if due is not None:
+                self.state.timers.schedule(due, conversation.id, kind, conversation.generation)
+        self.version += 1
+
+    def new_message_id(self) -> str:
+        """A fresh message id (for messages loaded without one)."""
+        return self.state.new_message_id()
+
     # ----------------------------------------------------------------------------------- accounts
 
     def account_for_key(self, api_key: str) -> Account | None:
         """The account an API key belongs to, or None."""
-        return self.by_key.get(api_key)
+        return self.state.by_key.get(api_key)
 
     def owner_of(self, conversation_id: str) -> Account | None:
         """The account a conversation belongs to, or None."""
-        return self._owner.get(conversation_id)
+        return self.state.owner.get(conversation_id)
+
+    def find_account(self, name_or_key: str | None) -> Account | None:
+        """An account by name or API key; the first account for None."""
+        if name_or_key is None:
+            return next(iter(self.accounts.values()), None)
+        return self.accounts.get(name_or_key) or self.state.by_key.get(name_or_key)
 
     def add_account(self, spec: AccountSpec) -> Account:
         """Add an account at run time.
@@ -97,7 +143,7 @@ class Store:
             ApiError: ACCOUNT_EXISTS for a known key; INVALID_FIELD for a number another account owns.
         """
         with self.lock:
-            if spec.api_key in self.by_key:
+            if spec.api_key in self.state.by_key:
                 raise ApiError.one(ErrorCode.ACCOUNT_EXISTS, "api_key: an account with this key exists")
             owned = {n for a in self.accounts.values() for n in a.numbers}
             problems = [
@@ -107,11 +153,34 @@ class Store:
             ]
             if problems:
                 raise ApiError(problems)
-            name = spec.api_key
-            account = Account(name, [spec.api_key], {n.number: n.sms_config for n in spec.agent_numbers}, False)
-            self._register(account)
+            account = Account(spec.api_key, [spec.api_key], {n.number: n.sms_config for n in spec.agent_numbers}, False)
+            self.state.register(account)
             self.version += 1
             return account
+
+    def remove_account(self, api_key: str) -> int:
+        """Remove an account added at run time, with its conversations; return how many conversations.
+
+        Raises:
+            ApiError: NOT_FOUND for an unknown key; INVALID_FIELD for an account from the config.
+        """
+        with self.lock:
+            account = self.account_for_key(api_key)
+            if account is None:
+                raise ApiError.one(ErrorCode.NOT_FOUND, "api_key: no account has this key")
+            if account.from_config:
+                raise ApiError.one(
+                    ErrorCode.INVALID_FIELD,
+                    "api_key: a configured account cannot be removed, only one added at run time",
+                )
+            for conversation_id in account.conversations:  # their pending timers find no conversation and lapse
+                del self.state.conversations[conversation_id]
+                del self.state.owner[conversation_id]
+            del self.state.accounts[account.name]
+            for key in account.api_keys:
+                del self.state.by_key[key]
+            self.version += 1
+            return len(account.conversations)
 
     # ------------------------------------------------------------------------------------- timers
 
@@ -122,19 +191,15 @@ class Store:
 
     def _fire_until(self, now_ms: int) -> list[Fired]:
         fired: list[Fired] = []
-        while (timer := self.timers.pop_due(now_ms)) is not None:
-            conversation = self.conversations.get(timer.conversation_id)
+        while (timer := self.state.timers.pop_due(now_ms)) is not None:
+            conversation = self.state.conversations.get(timer.conversation_id)
             if conversation is None or conversation.generation != timer.generation or not conversation.is_active:
                 continue
             if timer.kind == "warning":
                 conversation.warning_due = None
-                text = conversation.effective("warning_message")
-                if text:
-                    self._append(conversation, Message(Sender.AGENT, MessageKind.WARNING, text, None, timer.due_ms))
+                self._append_timer_message(conversation, MessageKind.WARNING, "warning_message", timer.due_ms)
             else:
-                text = conversation.effective("timeout_message")
-                if text:
-                    self._append(conversation, Message(Sender.AGENT, MessageKind.TIMEOUT, text, None, timer.due_ms))
+                self._append_timer_message(conversation, MessageKind.TIMEOUT, "timeout_message", timer.due_ms)
                 self._end(conversation, timer.due_ms)
                 conversation.timed_out_at = timer.due_ms
             fired.append(Fired(conversation.id, timer.kind, timer.due_ms))
@@ -142,17 +207,25 @@ class Store:
             self.version += 1
         return fired
 
+    def _append_timer_message(self, conversation: Conversation, kind: MessageKind, setting: str, at_ms: int) -> None:
+        text = conversation.effective(setting)
+        if text:
+            message = Message(self.state.new_message_id(), Sender.AGENT, kind, text, None, at_ms)
+            self._append(conversation, message)
+
     def _start_timers(self, conversation: Conversation, at_ms: int) -> None:
+        """Start the silence timer with the number's settings as they are now (a running timer keeps its own)."""
         self._cancel_timers(conversation)
+        conversation.sms_config = self.state.owner[conversation.id].numbers[conversation.agent_number]
         time_out = conversation.effective("time_out")
         if time_out is None:
             return
         conversation.timeout_due = at_ms + time_out * 1000
-        self.timers.schedule(conversation.timeout_due, conversation.id, "timeout", conversation.generation)
+        self.state.timers.schedule(conversation.timeout_due, conversation.id, "timeout", conversation.generation)
         warning_time = conversation.effective("warning_time")
         if warning_time is not None and warning_time < time_out:
             conversation.warning_due = at_ms + warning_time * 1000
-            self.timers.schedule(conversation.warning_due, conversation.id, "warning", conversation.generation)
+            self.state.timers.schedule(conversation.warning_due, conversation.id, "warning", conversation.generation)
 
     @staticmethod
     def _cancel_timers(conversation: Conversation) -> None:
@@ -163,7 +236,7 @@ class Store:
         self._cancel_timers(conversation)
         conversation.is_active = False
         conversation.updated_at = at_ms
-        account = self._owner[conversation.id]
+        account = self.state.owner[conversation.id]
         if account.active.get((conversation.user_number, conversation.agent_number)) is conversation:
             del account.active[(conversation.user_number, conversation.agent_number)]
 
@@ -172,7 +245,7 @@ class Store:
         conversation.messages.append(message)
         conversation.updated_at = message.created_at
 
-    # ------------------------------------------------------------------------------------- create
+    # ------------------------------------------------------------------------------ create / send
 
     def create(self, account: Account, request: CreateRequest) -> tuple[str, str]:
         """Store a message: append to the active conversation of the pair or start a new one.
@@ -180,42 +253,96 @@ class Store:
         Returns (conversation_id, workflow_id).
 
         Raises:
-            ApiError: AGENT_NUMBER_NOT_FOUND, INVALID_TIMEOUT_CONFIG; nothing is changed then.
+            ApiError: AGENT_NUMBER_NOT_FOUND, INVALID_TIMEOUT_CONFIG, LIMIT_EXCEEDED; nothing is changed then.
         """
+        pathway = {
+            "curr_pathway_id": request.curr_pathway_id,
+            "curr_pathway_version": request.curr_pathway_version,
+            "current_node_id": request.current_node_id,
+        }
+        sender = request.sender or Sender.USER
         with self.lock:
-            now = self.clock.now_ms()
-            self._fire_until(now)
-            sms_config = account.numbers.get(request.agent_number)
-            if sms_config is None:
-                raise ApiError.one(
-                    ErrorCode.AGENT_NUMBER_NOT_FOUND,
-                    f"agent_number: {request.agent_number} is not a number of this account",
-                )
-            pair = (request.user_number, request.agent_number)
-            current = account.active.get(pair)
-            continuing = None if request.new_conversation else current
-            self._check_timeout_config(request, continuing, sms_config)
-            self._check_limits(account, continuing)
-
-            if current is not None and continuing is None:
-                self._end(current, now)
-            conversation = continuing or self._open(account, request, sms_config, now)
-            for setting in TIMEOUT_SETTINGS:
-                if (value := getattr(request, setting)) is not None:
-                    setattr(conversation, setting, value)
-            for name in ("current_node_id", "curr_pathway_id", "curr_pathway_version"):
-                if (value := getattr(request, name)) is not None:
-                    setattr(conversation, name, value)
-            if request.request_data:
-                conversation.variables.update(request.request_data)
-            sender = request.sender or Sender.USER
-            self._append(conversation, Message(sender, MessageKind.MESSAGE, request.message, request.message_sid, now))
-            if sender == Sender.AGENT:
-                self._start_timers(conversation, now)
-            else:
-                self._cancel_timers(conversation)
-            self.version += 1
+            conversation, _ = self._store_message(
+                account, request, sender, request.message, request.message_sid, pathway
+            )
             return conversation.id, new_id("workflow")
+
+    def send(
+        self, account: Account, request: SendRequest, *, idempotency_key: str | None = None, body: Any = None
+    ) -> tuple[str, str]:
+        """Send an AGENT message: continue the pair's active conversation or start one; start its timer.
+
+        With an `idempotency_key` seen before with the same `body`, answer as then and store nothing.
+        Returns (conversation_id, message_id).
+
+        Raises:
+            ApiError: IDEMPOTENCY_KEY_REUSED (the key came with another body), and as `create`.
+        """
+        version = request.pathway_version
+        pathway = {
+            "curr_pathway_id": request.pathway_id,
+            "curr_pathway_version": None if version is None else str(version),
+            "current_node_id": request.start_node_id,
+        }
+        extras = {"webhook": request.webhook, "metadata": request.metadata, "effective_channel": request.channel}
+        with self.lock:
+            if idempotency_key is not None and (seen := self.state.replies.get((account.name, idempotency_key))):
+                if seen.body != body:
+                    raise ApiError.one(
+                        ErrorCode.IDEMPOTENCY_KEY_REUSED,
+                        "idempotency-key: was used before with a different body; use a new key for a new message",
+                    )
+                return seen.conversation_id, seen.message_id
+            text = request.agent_message or MOCK_AI_MESSAGE
+            conversation, message = self._store_message(account, request, Sender.AGENT, text, None, pathway, extras)
+            if idempotency_key is not None:
+                self.state.remember(account, idempotency_key, IdempotentReply(body, conversation.id, message.id))
+            return conversation.id, message.id
+
+    def _store_message(
+        self,
+        account: Account,
+        request: CreateRequest | SendRequest,
+        sender: str,
+        text: str,
+        sid: str | None,
+        pathway: dict[str, str | None],
+        extras: dict[str, Any] | None = None,
+    ) -> tuple[Conversation, Message]:
+        """Append a message to the pair's conversation (opening one when needed); caller holds the lock."""
+        now = self.clock.now_ms()
+        self._fire_until(now)
+        sms_config = account.numbers.get(request.agent_number)
+        if sms_config is None:
+            raise ApiError.one(
+                ErrorCode.AGENT_NUMBER_NOT_FOUND,
+                f"agent_number: {request.agent_number} is not a number of this account",
+            )
+        pair = (request.user_number, request.agent_number)
+        current = account.active.get(pair)
+        continuing = None if request.new_conversation else current
+        self._check_timeout_config(request, continuing, sms_config)
+        self._check_limits(account, continuing)
+
+        if current is not None and continuing is None:
+            self._end(current, now)
+        conversation = continuing or self._open(account, request.user_number, request.agent_number, sms_config, now)
+        for setting in TIMEOUT_SETTINGS:
+            if (value := getattr(request, setting)) is not None:
+                setattr(conversation, setting, value)
+        for name, value in [*pathway.items(), *(extras or {}).items()]:
+            if value is not None:
+                setattr(conversation, name, value)
+        if request.request_data:
+            conversation.variables.update(request.request_data)
+        message = Message(self.state.new_message_id(), sender, MessageKind.MESSAGE, text, sid, now)
+        self._append(conversation, message)
+        if sender == Sender.AGENT:
+            self._start_timers(conversation, now)
+        else:
+            self._cancel_timers(conversation)
+        self.version += 1
+        return conversation, message
 
     def _check_limits(self, account: Account, conversation: Conversation | None) -> None:
         if conversation is None and len(account.conversations) >= self.limits.max_conversations_per_account:
@@ -231,7 +358,7 @@ class Store:
             )
 
     @staticmethod
-    def _check_timeout_config(request: CreateRequest, conversation: Conversation | None, sms_config: SmsConfig) -> None:
+    def _check_timeout_config(request: Any, conversation: Conversation | None, sms_config: SmsConfig) -> None:
         if request.time_out is None and request.warning_time is None:
             return
 
@@ -241,51 +368,14 @@ class Store:
                     return value
             return None
 
-        time_out, warning_time = effective("time_out"), effective("warning_time")
-        if warning_time is None:
-            return
-        if time_out is None:
-            raise ApiError.one(
-                ErrorCode.INVALID_TIMEOUT_CONFIG,
-                "warning_time: needs a time_out (in the request or the number's sms_config)",
-            )
-        if warning_time >= time_out:
-            raise ApiError.one(
-                ErrorCode.INVALID_TIMEOUT_CONFIG,
-                f"warning_time: must be less than the effective time_out ({warning_time} >= {time_out})",
-            )
+        _check_warning(effective("time_out"), effective("warning_time"), "the request or the number's sms_config")
 
-    def _open(self, account: Account, request: CreateRequest, sms_config: SmsConfig, now: int) -> Conversation:
-        conversation = Conversation(new_id("convo"), request.user_number, request.agent_number, now, now, sms_config)
+    def _open(
+        self, account: Account, user_number: str, agent_number: str, sms_config: SmsConfig, now: int
+    ) -> Conversation:
+        conversation = Conversation(new_id("convo"), user_number, agent_number, now, now, sms_config)
         self.adopt(account, conversation)
         return conversation
-
-    def adopt(self, account: Account, conversation: Conversation) -> None:
-        """Index a conversation under its account and schedule its pending timers (caller holds the lock)."""
-        account.conversations[conversation.id] = conversation
-        if conversation.is_active:
-            account.active[(conversation.user_number, conversation.agent_number)] = conversation
-        account.by_created.add(conversation)
-        self.conversations[conversation.id] = conversation
-        self._owner[conversation.id] = account
-        for kind, due in (("warning", conversation.warning_due), ("timeout", conversation.timeout_due)):
-            if due is not None:
-                self.timers.schedule(due, conversation.id, kind, conversation.generation)
-        self.version += 1
-
-    def replace_accounts(self, accounts: list[Account]) -> None:
-        """Drop every account and conversation and start over with `accounts` (caller holds the lock)."""
-        self.accounts, self.by_key, self.conversations, self._owner = {}, {}, {}, {}
-        self.timers = TimerQueue()
-        for account in accounts:
-            self._register(account)
-        self.version += 1
-
-    def find_account(self, name_or_key: str | None) -> Account | None:
-        """An account by name or API key; the first account for None."""
-        if name_or_key is None:
-            return next(iter(self.accounts.values()), None)
-        return self.accounts.get(name_or_key) or self.by_key.get(name_or_key)
 
     # --------------------------------------------------------------------------------------- read
 
@@ -294,30 +384,139 @@ class Store:
         with self.lock:
             self._fire_until(self.clock.now_ms())
             page, total = query.select(account, params, filters, self.version)
-            return [item(c) for c in page], total
+            return [views.item(c) for c in page], total
 
     def conversation(self, account: Account, conversation_id: str) -> Conversation:
         """One conversation of the account, after firing due timers.
 
         Raises:
-            ApiError: NOT_FOUND when the account has no such conversation.
+            ApiError: CONVERSATION_NOT_FOUND when the account has no such conversation.
         """
         with self.lock:
             self._fire_until(self.clock.now_ms())
             found = account.conversations.get(conversation_id)
             if found is None:
-                raise ApiError.one(ErrorCode.NOT_FOUND, f"conversation {conversation_id} not found in this account")
+                raise ApiError.one(
+                    ErrorCode.CONVERSATION_NOT_FOUND, f"id: conversation {conversation_id} not found in this account"
+                )
             return found
+
+    def record(self, account: Account, conversation_id: str) -> dict[str, Any]:
+        """One conversation with its messages, as `GET /v1/sms/conversations/{id}` answers."""
+        with self.lock:
+            return views.record(self.conversation(account, conversation_id))
 
     def detail(self, account: Account, conversation_id: str) -> dict[str, Any]:
         """The control API's view of a conversation: item fields, hidden fields and timer state."""
         with self.lock:
-            return detail(self.conversation(account, conversation_id))
+            return views.detail(self.conversation(account, conversation_id))
 
     def messages(self, account: Account, conversation_id: str) -> list[dict[str, Any]]:
         """A conversation's full history, oldest first."""
         with self.lock:
-            return [message_record(m) for m in self.conversation(account, conversation_id).messages]
+            return [views.message_record(m) for m in self.conversation(account, conversation_id).messages]
+
+    # ------------------------------------------------------------------- update / delete conversations
+
+    def set_active(self, account: Account, conversation_id: str, is_active: bool) -> dict[str, Any]:
+        """End a conversation (cancelling its timer) or make an ended one the pair's active one again.
+
+        Raises:
+            ApiError: CONVERSATION_NOT_FOUND; CONVERSATION_CONFLICT when the pair has another active conversation.
+        """
+        with self.lock:
+            conversation = self.conversation(account, conversation_id)
+            now = self.clock.now_ms()
+            pair = (conversation.user_number, conversation.agent_number)
+            if is_active and not conversation.is_active:
+                other = account.active.get(pair)
+                if other is not None:
+                    raise ApiError.one(
+                        ErrorCode.CONVERSATION_CONFLICT,
+                        f"is_active: {pair[0]} and {pair[1]} already have an active conversation ({other.id})",
+                    )
+                conversation.is_active = True
+                conversation.updated_at = now
+                account.active[pair] = conversation
+            elif not is_active and conversation.is_active:
+                self._end(conversation, now)
+            self.version += 1
+            return views.updated(conversation)
+
+    def delete(self, account: Account, conversation_id: str) -> None:
+        """Remove a conversation and its messages from every index; its timers never fire.
+
+        Raises:
+            ApiError: CONVERSATION_NOT_FOUND.
+        """
+        with self.lock:
+            conversation = self.conversation(account, conversation_id)
+            self._cancel_timers(conversation)
+            pair = (conversation.user_number, conversation.agent_number)
+            if account.active.get(pair) is conversation:
+                del account.active[pair]
+            del account.conversations[conversation.id]
+            account.by_created.remove(conversation)
+            del self.state.conversations[conversation.id]
+            del self.state.owner[conversation.id]
+            self.state.bury(account, views.tombstone(conversation, self.clock.now_ms()))
+            self.version += 1
+
+    def deleted(self, account: Account | None) -> list[dict[str, Any]]:
+        """The conversations deleted since the last reset (the last 1,000), newest first; of one account or all."""
+        with self.lock:
+            return [
+                shown
+                for name, shown in reversed(self.state.deleted.values())
+                if account is None or account.name == name
+            ]
+
+    def delete_messages(self, account: Account, conversation_id: str, message_ids: list[int | str]) -> int:
+        """Remove messages from a conversation's history; return how many were there (unknown ids count 0).
+
+        Raises:
+            ApiError: CONVERSATION_NOT_FOUND.
+        """
+        with self.lock:
+            conversation = self.conversation(account, conversation_id)
+            wanted = {str(message_id) for message_id in message_ids}
+            kept = [m for m in conversation.messages if m.id not in wanted]
+            removed = len(conversation.messages) - len(kept)
+            if removed:
+                conversation.messages = kept
+                self.version += 1
+            return removed
+
+    # -------------------------------------------------------------------------------------- numbers
+
+    def numbers(self, account: Account) -> list[dict[str, Any]]:
+        """The account's numbers with every setting and how many conversations each has."""
+        with self.lock:
+            self._fire_until(self.clock.now_ms())
+            counts = Counter(c.agent_number for c in account.conversations.values())
+            return [views.number_item(n, settings, counts[n]) for n, settings in account.numbers.items()]
+
+    def update_number(self, account: Account, request: UpdateNumberRequest) -> dict[str, Any]:
+        """Replace the settings a number update gives (null clears one); the others stay. Return them all.
+
+        Later conversations, and each later start of a conversation's timer, use the new settings.
+
+        Raises:
+            ApiError: NUMBER_NOT_FOUND; INVALID_TIMEOUT_CONFIG when warning_time would not be below time_out.
+        """
+        with self.lock:
+            current = account.numbers.get(request.phone_number)
+            if current is None:
+                raise ApiError.one(
+                    ErrorCode.NUMBER_NOT_FOUND, f"phone_number: {request.phone_number} is not a number of this account"
+                )
+            given = {name: getattr(request, name) for name in request.model_fields_set - _UPDATE_ONLY}
+            merged = {**current.model_dump(), **given}
+            _check_warning(merged["time_out"], merged["warning_time"], "the update or the number's sms_config")
+            settings = type(current).model_validate(merged)
+            account.numbers[request.phone_number] = settings
+            self.version += 1
+            return settings.model_dump()
 
     # -------------------------------------------------------------------------------------- clock
 
@@ -342,48 +541,18 @@ class Store:
             return self._fire_until(self.clock.now_ms())
 
 
-def item(conversation: Conversation) -> dict[str, Any]:
-    """A conversation as the list endpoint returns it (the fields of `ConversationItem`)."""
-    last = conversation.messages[-1] if conversation.messages else None
-    return {
-        "id": conversation.id,
-        "created_at": format_timestamp(conversation.created_at),
-        "updated_at": format_timestamp(conversation.updated_at),
-        "user_number": conversation.user_number,
-        "agent_number": conversation.agent_number,
-        "variables": conversation.variables,
-        "current_node_id": conversation.current_node_id,
-        "curr_pathway_id": conversation.curr_pathway_id,
-        "is_active": conversation.is_active,
-        "message_count": len(conversation.messages),
-        "last_message": last.text if last else None,
-        "last_message_at": format_timestamp(last.created_at) if last else None,
-        "pathway_tags": [],
-        "effective_channel": "sms",
-        "summary": None,
-        "citation_variables": None,
-        "disposition_tag": None,
-    }
+def _check_warning(time_out: int | None, warning_time: int | None, where: str) -> None:
+    """Refuse a warning_time with no time_out in force, or not below it.
 
-
-def detail(conversation: Conversation) -> dict[str, Any]:
-    """A conversation as the control API shows it (the fields of `ConversationDetail`)."""
-    timer = conversation.next_timer()
-    return {
-        **item(conversation),
-        "curr_pathway_version": conversation.curr_pathway_version,
-        "timed_out_at": format_timestamp(conversation.timed_out_at) if conversation.timed_out_at is not None else None,
-        **{setting: conversation.effective(setting) for setting in TIMEOUT_SETTINGS},
-        "next_timer": {"kind": timer[0], "due_at": format_timestamp(timer[1])} if timer else None,
-    }
-
-
-def message_record(message: Message) -> dict[str, Any]:
-    """A message as the control API shows it (the fields of `MessageRecord`)."""
-    return {
-        "sender": str(message.sender),
-        "kind": str(message.kind),
-        "message": message.text,
-        "message_sid": message.sid,
-        "created_at": format_timestamp(message.created_at),
-    }
+    Raises:
+        ApiError: INVALID_TIMEOUT_CONFIG.
+    """
+    if warning_time is None:
+        return
+    if time_out is None:
+        raise ApiError.one(ErrorCode.INVALID_TIMEOUT_CONFIG, f"warning_time: needs a time_out (in {where})")
+    if warning_time >= time_out:
+        raise ApiError.one(
+            ErrorCode.INVALID_TIMEOUT_CONFIG,
+            f"warning_time: must be less than the effective time_out ({warning_time} >= {time_out})",
+        )

@@ -13,6 +13,7 @@ from typing import Any
 
 from bland_sms_mock.contracts.models.api import (
     FILTER_FIELD_KIND,
+    TIMEOUT_SETTINGS,
     FieldKind,
     FilterField,
     format_timestamp,
@@ -20,7 +21,6 @@ from bland_sms_mock.contracts.models.api import (
     to_epoch_us,
 )
 
-TIMEOUT_SETTINGS = ("time_out", "timeout_message", "warning_time", "warning_message")
 PATHWAY_FIELDS = ("curr_pathway_id", "curr_pathway_version", "current_node_id")
 
 

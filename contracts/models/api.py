@@ -13,17 +13,18 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import phonenumbers
 from pydantic import (
     AfterValidator,
+    AliasChoices,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     TypeAdapter,
     ValidationInfo,
-    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -55,6 +56,10 @@ class ErrorCode(StrEnum):
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
     NOT_FOUND = "NOT_FOUND"
+    CONVERSATION_NOT_FOUND = "CONVERSATION_NOT_FOUND"
+    NUMBER_NOT_FOUND = "NUMBER_NOT_FOUND"
+    CONVERSATION_CONFLICT = "CONVERSATION_CONFLICT"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
     ACCOUNT_EXISTS = "ACCOUNT_EXISTS"
     INTERNAL_ERROR = "INTERNAL_ERROR"
@@ -68,6 +73,10 @@ class ErrorCode(StrEnum):
 ERROR_STATUS: dict[ErrorCode, int] = {
     ErrorCode.AUTH_FAILURE: 401,
     ErrorCode.NOT_FOUND: 404,
+    ErrorCode.CONVERSATION_NOT_FOUND: 404,
+    ErrorCode.NUMBER_NOT_FOUND: 404,
+    ErrorCode.CONVERSATION_CONFLICT: 409,
+    ErrorCode.IDEMPOTENCY_KEY_REUSED: 409,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.ACCOUNT_EXISTS: 409,
     ErrorCode.PAYLOAD_TOO_LARGE: 413,
@@ -316,7 +325,77 @@ Seconds = Annotated[int, Field(gt=0, le=MAX_INT32)]
 # Requests
 
 
-class CreateRequest(BaseModel):
+def _check_webhook(value: str) -> str:
+    parsed = urlsplit(value)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise PydanticCustomError("bad_webhook", "must be an http:// or https:// URL with a host")
+    return value
+
+
+WebhookUrl = Annotated[
+    str,
+    Field(max_length=2048, pattern=r"^https?://", examples=["https://example.com/sms-webhook"]),
+    AfterValidator(_check_webhook),
+]
+MessageText = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_MESSAGE_LENGTH, pattern=NON_BLANK_PATTERN),
+    AfterValidator(_check_message),
+]
+JsonObject = Annotated[dict[str, Any], AfterValidator(_check_depth)]
+Channel = Literal["sms", "whatsapp", "imessage"]
+
+
+class TimeoutSettings(BaseModel):
+    """The four silence-timer settings, on a number's `sms_config` and as per-conversation overrides."""
+
+    time_out: Seconds | None = Field(
+        None,
+        description="Seconds of user silence after an agent message before the conversation times out.",
+        examples=[600],
+    )
+    timeout_message: str | None = Field(None, description="Text appended as an agent message when the timeout fires.")
+    warning_time: Seconds | None = Field(
+        None,
+        description="Seconds of silence before the warning message; must be below the effective time_out.",
+        examples=[540],
+    )
+    warning_message: str | None = Field(None, description="Text appended as an agent message when the warning fires.")
+
+
+TIMEOUT_SETTINGS: tuple[str, ...] = tuple(TimeoutSettings.model_fields)
+"""The names of the timer settings, in one place."""
+
+
+class SmsConfig(TimeoutSettings):
+    """A number's `sms_config`: its timer settings and the reference's other settings (kept, not acted on)."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    webhook: WebhookUrl | None = Field(None, description="Where message and status webhooks of the number go.")
+    request_data: dict[str, Any] | list[Any] | None = None
+    timeout_action: str | None = None
+    messaging_service_sid: str | None = None
+    objective: str | None = None
+    tools: list[Any] | None = None
+    temperature: float | None = None
+    pathway_id: str | None = None
+    pathway_version: str | None = None
+    start_node_id: str | None = None
+    restart_after_end_call: bool | None = None
+    timezone: str | None = None
+    summary_prompt: str | None = None
+    disposition_ids: list[str] | None = None
+    citation_schema_ids: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _warning_before_timeout(self) -> SmsConfig:
+        if self.warning_time is not None and (self.time_out is None or self.warning_time >= self.time_out):
+            raise PydanticCustomError("invalid_timeout_config", "warning_time must be less than time_out")
+        return self
+
+
+class CreateRequest(TimeoutSettings):
     """Body of `POST /v1/sms/create`: store one message in a conversation's history."""
 
     model_config = ConfigDict(
@@ -339,10 +418,7 @@ class CreateRequest(BaseModel):
     agent_number: PhoneNumber = Field(
         description="The agent's phone number, E.164; it must be one of the calling account's numbers."
     )
-    message: str = Field(
-        min_length=1,
-        max_length=MAX_MESSAGE_LENGTH,
-        pattern=NON_BLANK_PATTERN,
+    message: MessageText = Field(
         description="Text kept in the conversation's history; not blank, at most 1600 characters.",
         examples=["Hi, I'd like to move my appointment to Friday."],
     )
@@ -356,7 +432,7 @@ class CreateRequest(BaseModel):
     current_node_id: str | None = Field(
         None, description="Node of the pathway the conversation is at; replaces the stored one."
     )
-    request_data: dict[str, Any] | None = Field(
+    request_data: JsonObject | None = Field(
         None,
         description="Metadata merged key by key into the conversation's `variables` (at most 64 levels deep).",
         examples=[{"campaign_id": "spring-promo"}],
@@ -366,29 +442,100 @@ class CreateRequest(BaseModel):
         description="When true, archive the active conversation between these numbers (if any) and start a new one.",
     )
     sender: Literal["USER", "AGENT"] | None = Field("USER", description="Who wrote the message; USER when left out.")
-    time_out: Seconds | None = Field(
-        None,
-        description="Seconds of user silence after an agent message before the conversation times out; "
-        "overrides the number's sms_config and stays on the conversation.",
-        examples=[600],
-    )
-    timeout_message: str | None = Field(None, description="Text appended as an agent message when the timeout fires.")
-    warning_time: Seconds | None = Field(
-        None,
-        description="Seconds of silence before the warning message; must be below the effective time_out.",
-        examples=[540],
-    )
-    warning_message: str | None = Field(None, description="Text appended as an agent message when the warning fires.")
 
-    @field_validator("message")
-    @classmethod
-    def _message_not_blank(cls, value: str) -> str:
-        return _check_message(value)
 
-    @field_validator("request_data")
-    @classmethod
-    def _request_data_depth(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        return value if value is None else _check_depth(value)
+SEND_ALIASES: dict[str, str] = {"user_number": "phone_number", "agent_number": "from", "agent_message": "message"}
+"""Older names `/v1/sms/send` still accepts (Bland's own CLI sends them); the current name wins [mock]."""
+
+
+def _send_schema_extra(schema: dict[str, Any]) -> None:
+    properties = schema.setdefault("properties", {})
+    for name, old in SEND_ALIASES.items():
+        properties[old] = {**properties[name], "deprecated": True, "description": f"Older name of `{name}`."}
+    schema["examples"] = [
+        {"user_number": "+15550001111", "agent_number": "+15552223333", "agent_message": "Your order has shipped."}
+    ]
+
+
+class SendRequest(TimeoutSettings):
+    """Body of `POST /v1/sms/send`: an AGENT message that starts or continues a conversation."""
+
+    model_config = ConfigDict(strict=True, extra="ignore", json_schema_extra=_send_schema_extra)
+
+    user_number: PhoneNumber = Field(
+        validation_alias=AliasChoices("user_number", SEND_ALIASES["user_number"]),
+        description="The customer's phone number, E.164.",
+    )
+    agent_number: PhoneNumber = Field(
+        validation_alias=AliasChoices("agent_number", SEND_ALIASES["agent_number"]),
+        description="The number that sends; one of the calling account's numbers.",
+    )
+    agent_message: MessageText | None = Field(
+        None,
+        validation_alias=AliasChoices("agent_message", SEND_ALIASES["agent_message"]),
+        description="The text to send; when left out the mock sends `MOCK_AI_MESSAGE` in the AI's place.",
+    )
+    request_data: JsonObject | None = Field(None, description="Merged key by key into the conversation's variables.")
+    new_conversation: bool | None = Field(False, description="Archive the active conversation and start a new one.")
+    persona_id: str | None = None
+    persona_version: Literal["production", "draft"] | None = None
+    persona_settings: JsonObject | None = None
+    pathway_id: str | None = Field(None, description="Becomes the conversation's `curr_pathway_id`.")
+    pathway_version: int | str | None = Field(None, description="Becomes its `curr_pathway_version` (as text).")
+    start_node_id: str | None = Field(None, description="Becomes its `current_node_id`.")
+    webhook: WebhookUrl | None = Field(None, description="Webhook of this conversation, instead of the number's.")
+    metadata: JsonObject | None = Field(None, description="Kept on the conversation and echoed in its webhooks.")
+    disposition_ids: list[str] | None = None
+    citation_schema_ids: list[str] | None = None
+    channel: Channel | None = Field("sms", description="Channel to send on; the conversation's `effective_channel`.")
+    content_sid: str | None = None
+    content_variables: JsonObject | None = None
+
+
+MOCK_AI_MESSAGE = "Thanks for your message! This is an automated reply from the Bland SMS mock."
+"""What `send` stores when `agent_message` is left out: the real API has its AI write one [mock]."""
+
+
+class UpdateConversationRequest(BaseModel):
+    """Body of `PATCH /v1/sms/conversations/{id}`."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    is_active: bool = Field(description="false ends the conversation (its timer is cancelled).")
+
+
+MessageId = Annotated[int | str, Field(union_mode="left_to_right")]
+
+
+class DeleteMessagesRequest(BaseModel):
+    """Body of `DELETE /v1/sms/conversations/{id}/messages`."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    message_ids: list[MessageId] = Field(
+        min_length=1, max_length=10_000, description="Ids of messages to delete; strings or integers [mock]."
+    )
+
+
+class NumbersQuery(BaseModel):
+    """Query string of `GET /v1/sms/numbers`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    channel: Channel = Field("sms", description="Whose configuration to list; the mock keeps SMS numbers only.")
+
+
+class UpdateNumberRequest(SmsConfig):
+    """Body of `POST /v1/sms/number/update`: the settings given replace the number's; the rest stay."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    phone_number: PhoneNumber = Field(description="The number to update; one of the calling account's numbers.")
+    channel: Channel | None = Field("sms", description="Whose configuration to update.")
+
+    @model_validator(mode="after")
+    def _warning_before_timeout(self) -> UpdateNumberRequest:
+        return self  # checked against the number's merged settings by the mock, as INVALID_TIMEOUT_CONFIG
 
 
 def _query_int(value: Any) -> Any:
@@ -604,6 +751,129 @@ class ListResponse(BaseModel):
     data: list[ConversationItem]
     errors: None = None
     extra: ListExtra
+
+
+class ConversationMessage(BaseModel):
+    """One message as `GET /v1/sms/conversations/{id}` returns it."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str | int = Field(description="The message's id: a string of digits in the mock [mock].", examples=["1"])
+    created_at: Timestamp
+    message: str
+    text: str = Field(description="The same text again: Bland's own CLI reads `text` [mock].")
+    from_: str = Field(alias="from", description="The sending number.")
+    to: str = Field(description="The receiving number.")
+    sender: Sender
+    status: str | None = Field(description="Delivery status; `delivered` for agent messages in the mock [mock].")
+    error_code: str | None
+
+
+class ConversationHidden(BaseModel):
+    """Conversation fields that one conversation carries and a list item does not."""
+
+    curr_pathway_version: str | None
+    timed_out_at: Timestamp | None
+
+
+class ConversationRecord(ConversationHidden, ConversationItem):
+    """One conversation with its messages, oldest first."""
+
+    messages: list[ConversationMessage]
+    disposition_logs: list[dict[str, Any]] = Field(description="Outcome runs; always empty in the mock [mock].")
+
+
+class ConversationResponse(BaseModel):
+    """Body of `GET /v1/sms/conversations/{id}`."""
+
+    data: ConversationRecord
+    errors: None = None
+
+
+class SendResult(BaseModel):
+    """What `POST /v1/sms/send` returns in `data`."""
+
+    message: str = Field(examples=["SMS sent successfully"])
+    conversation_id: str = Field(min_length=1)
+    message_id: str | int = Field(description="Id of the stored message (the reference's example shows a workflow_id).")
+
+
+class SendResponse(BaseModel):
+    """Body of a successful send."""
+
+    data: SendResult
+    errors: None = None
+
+
+class UpdatedConversation(BaseModel):
+    """The fields of a conversation a PATCH answers with."""
+
+    id: str
+    is_active: bool
+    updated_at: Timestamp
+
+
+class UpdateConversationResponse(BaseModel):
+    """Body of a successful `PATCH /v1/sms/conversations/{id}`: not wrapped in `data` (as the reference shows)."""
+
+    message: str = Field(examples=["Conversation updated successfully"])
+    conversation: UpdatedConversation
+
+
+class Confirmation(BaseModel):
+    """A success message alone."""
+
+    message: str
+
+
+class DeleteConversationResponse(BaseModel):
+    """Body of a successful `DELETE /v1/sms/conversations/{id}`."""
+
+    data: Confirmation
+    errors: None = None
+
+
+class DeletedMessages(BaseModel):
+    """How many messages a delete removed."""
+
+    message: str = Field(examples=["2 messages marked as deleted"])
+    deleted_count: int = Field(ge=0)
+
+
+class DeleteMessagesResponse(BaseModel):
+    """Body of a successful `DELETE /v1/sms/conversations/{id}/messages`."""
+
+    data: DeletedMessages
+    errors: None = None
+
+
+class NumberItem(BaseModel):
+    """One number of the account as `GET /v1/sms/numbers` returns it."""
+
+    phone_number: str
+    sms_config: SmsConfig
+    conversation_count: int = Field(ge=0, description="Conversations of this number, ended ones included.")
+
+
+class NumbersResponse(BaseModel):
+    """Body of `GET /v1/sms/numbers`."""
+
+    data: list[NumberItem]
+    errors: None = None
+
+
+class NumberUpdated(BaseModel):
+    """What `POST /v1/sms/number/update` returns in `data`."""
+
+    message: str = Field(examples=["SMS config updated for number +15550001111"])
+    sms_config: SmsConfig
+
+
+class UpdateNumberResponse(BaseModel):
+    """Body of a successful number update."""
+
+    data: NumberUpdated
+    errors: None = None
 
 
 _FILTER_LIST = TypeAdapter(list[Filter])

@@ -10,12 +10,16 @@ import re
 from typing import Annotated, Any, Literal
 
 from bland_sms_mock.contracts.models.api import (
+    Channel,
+    ConversationHidden,
     ConversationItem,
     MessageKind,
     PhoneNumber,
-    Seconds,
     Sender,
+    SmsConfig,
+    TimeoutSettings,
     Timestamp,
+    WebhookUrl,
     _query_int,
     parse_timestamp,
 )
@@ -33,21 +37,10 @@ from pydantic_core import PydanticCustomError
 # Mock-only models (the control API); never part of the real API's document
 
 
-class SmsConfig(BaseModel):
-    """Timeout settings of an agent number (its `sms_config`)."""
+class NumberSettings(SmsConfig):
+    """A number's `sms_config` in a config file or the control API: an unknown key is refused (a typo)."""
 
-    model_config = ConfigDict(strict=True, extra="forbid")
-
-    time_out: Seconds | None = None
-    timeout_message: str | None = None
-    warning_time: Seconds | None = None
-    warning_message: str | None = None
-
-    @model_validator(mode="after")
-    def _warning_before_timeout(self) -> SmsConfig:
-        if self.warning_time is not None and (self.time_out is None or self.warning_time >= self.time_out):
-            raise PydanticCustomError("invalid_timeout_config", "warning_time must be less than time_out")
-        return self
+    model_config = ConfigDict(extra="forbid")
 
 
 class AgentNumber(BaseModel):
@@ -56,7 +49,7 @@ class AgentNumber(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
     number: PhoneNumber
-    sms_config: SmsConfig = Field(default_factory=SmsConfig)
+    sms_config: NumberSettings = Field(default_factory=NumberSettings)
 
 
 class AccountSpec(BaseModel):
@@ -75,25 +68,21 @@ class NextTimer(BaseModel):
     due_at: Timestamp
 
 
-class ConversationDetail(ConversationItem):
-    """A conversation as the control API shows it: every item field plus hidden and timer state."""
+class ConversationDetail(TimeoutSettings, ConversationHidden, ConversationItem):
+    """A conversation as the control API shows it: every item field, the hidden ones, the settings in force
+    and the next timer."""
 
-    curr_pathway_version: str | None
-    timed_out_at: Timestamp | None
-    time_out: int | None
-    timeout_message: str | None
-    warning_time: int | None
-    warning_message: str | None
     next_timer: NextTimer | None
 
 
 class MessageRecord(BaseModel):
-    """One message of a conversation's history."""
+    """One message of a conversation's history, as the control API shows it and a snapshot keeps it."""
 
-    sender: Sender
-    kind: MessageKind
+    id: str | None = Field(None, description="The message's id; given a new one when left out of a seed.")
+    sender: Sender = Sender.USER
+    kind: MessageKind = MessageKind.MESSAGE
     message: str
-    message_sid: str | None
+    message_sid: str | None = None
     created_at: Timestamp
 
 
@@ -275,15 +264,11 @@ class MockConfig(BaseModel):
     accounts: list[ConfiguredAccount] = Field(min_length=1)
 
 
-class StoredMessage(BaseModel):
-    """A message in a snapshot or seed file."""
+class StoredMessage(MessageRecord):
+    """A message in a snapshot or seed file: any ISO 8601 instant is accepted."""
 
     model_config = ConfigDict(extra="forbid")
 
-    sender: Literal["USER", "AGENT"] = "USER"
-    kind: Literal["message", "warning", "timeout"] = "message"
-    message: str
-    message_sid: str | None = None
     created_at: str
 
     @field_validator("created_at")
@@ -293,7 +278,7 @@ class StoredMessage(BaseModel):
         return value
 
 
-class StoredConversation(BaseModel):
+class StoredConversation(TimeoutSettings):
     """A conversation in a snapshot or seed file; what a seed leaves out is derived from its messages."""
 
     model_config = ConfigDict(extra="forbid")
@@ -310,10 +295,9 @@ class StoredConversation(BaseModel):
     curr_pathway_version: str | None = None
     is_active: bool = True
     timed_out_at: str | None = None
-    time_out: Seconds | None = None
-    timeout_message: str | None = None
-    warning_time: Seconds | None = None
-    warning_message: str | None = None
+    webhook: WebhookUrl | None = None
+    metadata: dict[str, Any] | None = None
+    effective_channel: Channel = "sms"
     warning_due: str | None = Field(None, description="Pending warning; derived from the messages when left out.")
     timeout_due: str | None = Field(None, description="Pending timeout; derived from the messages when left out.")
     messages: list[StoredMessage] = Field(min_length=1)

@@ -97,7 +97,10 @@ def test_add_account(client, list_conversations) -> None:
     response = client.post("/_mock/accounts", json=body)
     assert response.status_code == 201
     assert response.json == {
+        "name": "sk-new",
         "api_key": "sk-new",
+        "api_keys": [],
+        "from_config": False,
         "agent_numbers": [
             {"number": "+15552228888", "sms_config": {"time_out": 60}},
             {"number": "+15552228889", "sms_config": {}},
@@ -125,7 +128,7 @@ def test_conversation_calls_need_the_owner_key(client, create) -> None:
     cid = create().json["data"]["conversation_id"]
     assert client.get(f"/_mock/conversations/{cid}").status_code == 401
     assert error_codes(client.get("/_mock/conversations/convo_nope", headers={"authorization": DEMO_KEY})) == [
-        "NOT_FOUND"
+        "CONVERSATION_NOT_FOUND"
     ]
     assert client.get(f"/_mock/conversations/{cid}/messages", headers={"authorization": DEMO_KEY}).status_code == 200
 

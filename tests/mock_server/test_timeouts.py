@@ -24,6 +24,7 @@ def test_full_timeline_warning_then_timeout(create, advance, detail, messages) -
     assert conversation["last_message"] == "still there?"
     assert conversation["next_timer"] == {"kind": "timeout", "due_at": "2026-01-05T09:15:00.000Z"}
     assert messages(cid)[-1] == {
+        "id": "2",
         "sender": "AGENT",
         "kind": "warning",
         "message": "still there?",
