@@ -88,3 +88,44 @@ def test_clock_moves_and_lists_never_see_a_half_fired_timeout(live) -> None:
     assert problems == []
     items = _all_items(live.url)
     assert all(not c["is_active"] and c["message_count"] == 3 for c in items)
+
+
+def test_sends_creates_ends_and_deletes_in_eight_threads_keep_one_active_conversation_per_pair(live) -> None:
+    httpx.post(f"{live.url}/_mock/reset")
+    users = [f"+1555000500{i}" for i in range(4)]
+    stored, delete_answered = Counter(), Counter()
+    lock = threading.Lock()
+
+    def worker(worker_id: int) -> None:
+        with httpx.Client(base_url=live.url, headers=AUTH, timeout=30) as client:
+            for n in range(60):
+                user = users[(worker_id + n) % len(users)]
+                if n % 3 == 0:
+                    body = {"user_number": user, "agent_number": DEMO_AGENT, "agent_message": f"{worker_id}:{n}"}
+                    answer = client.post("/v1/sms/send", json=body, headers={"idempotency-key": f"{worker_id}:{n}"})
+                else:
+                    body = {"user_number": user, "agent_number": DEMO_AGENT, "message": f"{worker_id}:{n}"}
+                    answer = client.post("/v1/sms/create", json=body)
+                assert answer.status_code == 200, answer.text
+                conversation_id = answer.json()["data"]["conversation_id"]
+                with lock:
+                    stored[conversation_id] += 1
+                if n % 10 == 9:  # end it; the pair's next message opens a fresh conversation
+                    ended = client.patch(f"/v1/sms/conversations/{conversation_id}", json={"is_active": False})
+                    assert ended.status_code == 200, ended.text
+                if n % 20 == 19:
+                    gone = client.delete(f"/v1/sms/conversations/{conversation_id}")
+                    with lock:
+                        delete_answered[conversation_id] = 1 if gone.status_code == 200 else 0
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    items = _all_items(live.url)
+    assert all(count <= 1 for count in Counter(c["user_number"] for c in items if c["is_active"]).values())
+    gone = {conversation_id for conversation_id, hit in delete_answered.items() if hit}
+    assert not gone & {c["id"] for c in items}  # a deleted conversation never comes back
+    kept = {c["id"]: c["message_count"] for c in items}
+    assert kept == {cid: count for cid, count in stored.items() if cid not in gone}  # nothing lost, nothing doubled
