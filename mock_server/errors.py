@@ -34,7 +34,8 @@ class ApiError(Exception):
         return {"data": None, "errors": [{"error": code.value, "message": msg} for code, msg in self.problems]}
 
 
-_PHONE_FIELDS = frozenset({"user_number", "agent_number", "number"})
+_PHONE_FIELDS = frozenset({"user_number", "agent_number", "number", "phone_number", "from"})
+"""Fields holding a phone number, by any name a request may give them (send's older names too)."""
 
 _FRIENDLY = {
     "missing": "is required",
@@ -84,7 +85,7 @@ def problems_from_validation(
         text = _FRIENDLY.get(kind) or err["msg"]
         if kind == "string_pattern_mismatch" and code is ErrorCode.INVALID_PHONE_NUMBER:
             text = "must be an E.164 phone number such as +15550001111 (a +, the country code, digits only)"
-        elif kind == "string_pattern_mismatch" and last == "message":
+        elif kind == "string_pattern_mismatch" and last in ("message", "agent_message"):
             text = "must not be empty or only whitespace"
         problems.append((code, f"{name}: {text}"))
     return problems

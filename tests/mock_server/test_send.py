@@ -164,3 +164,10 @@ def test_an_empty_key_is_refused(send: Send) -> None:
 def test_a_number_without_settings_starts_no_timer(send: Send, detail) -> None:
     conversation_id = send(agent_number=PLAIN_AGENT).json["data"]["conversation_id"]
     assert detail(conversation_id)["next_timer"] is None
+
+
+def test_a_bad_number_under_an_old_name_is_named_as_sent(client: FlaskClient, auth) -> None:
+    body = {"phone_number": "555", "from": DEMO_AGENT, "message": "hi"}
+    response = client.post("/v1/sms/send", json=body, headers=auth)
+    assert response.status_code == 400
+    assert error_for(response, "phone_number") == "INVALID_PHONE_NUMBER"
