@@ -92,8 +92,15 @@ class Store:
             self.version += 1
 
     def replace_accounts(self, accounts: list[Account]) -> None:
-        """Drop every account and conversation and start over with `accounts` (caller holds the lock)."""
+        """Drop every account and conversation and start over with `accounts` (caller holds the lock).
+
+        Message ids stay unique for the mock's life and the deleted conversations stay listed until a reset;
+        remembered idempotency keys go with the conversations they answered.
+        """
+        previous = self.state
         self.state = State(accounts)
+        self.state.last_message_id = previous.last_message_id
+        self.state.deleted = previous.deleted
         self.version += 1
 
     def add_loaded_account(self, account: Account) -> None:
@@ -436,6 +443,7 @@ class Store:
                         f"is_active: {pair[0]} and {pair[1]} already have an active conversation ({other.id})",
                     )
                 conversation.is_active = True
+                conversation.timed_out_at = None  # it answers again (the reference: set means it does not)
                 conversation.updated_at = now
                 account.active[pair] = conversation
             elif not is_active and conversation.is_active:
@@ -471,7 +479,7 @@ class Store:
                 if account is None or account.name == name
             ]
 
-    def delete_messages(self, account: Account, conversation_id: str, message_ids: list[int | str]) -> int:
+    def delete_messages(self, account: Account, conversation_id: str, message_ids: list[str]) -> int:
         """Remove messages from a conversation's history; return how many were there (unknown ids count 0).
 
         Raises:
@@ -479,7 +487,7 @@ class Store:
         """
         with self.lock:
             conversation = self.conversation(account, conversation_id)
-            wanted = {str(message_id) for message_id in message_ids}
+            wanted = set(message_ids)
             kept = [m for m in conversation.messages if m.id not in wanted]
             removed = len(conversation.messages) - len(kept)
             if removed:

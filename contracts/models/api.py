@@ -23,6 +23,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainValidator,
     TypeAdapter,
     ValidationInfo,
     model_validator,
@@ -504,7 +505,17 @@ class UpdateConversationRequest(BaseModel):
     is_active: bool = Field(description="false ends the conversation (its timer is cancelled).")
 
 
-MessageId = Annotated[int | str, Field(union_mode="left_to_right")]
+def _message_id(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str) and value.strip():
+        return value
+    raise PydanticCustomError("bad_message_id", "must be a message id: a non-empty string or an integer")
+
+
+MessageId = Annotated[
+    str, PlainValidator(_message_id, json_schema_input_type=int | str), Field(description="A string or an integer.")
+]
 
 
 class DeleteMessagesRequest(BaseModel):

@@ -138,3 +138,29 @@ def test_delete_messages_of_another_accounts_conversation_is_not_found(create, c
     )
     assert response.status_code == 404
     assert error_codes(response) == ["CONVERSATION_NOT_FOUND"]
+
+
+def test_message_ids_stay_unique_and_deleted_stay_listed_across_a_snapshot_restore(create, client, auth) -> None:
+    snapshot = client.get("/_mock/snapshot").json
+    conversation_id = _id(create(message="one"))
+    [first] = _get(client, auth, conversation_id).json["data"]["messages"]
+    client.delete(f"/v1/sms/conversations/{conversation_id}", headers=auth)
+    assert client.put("/_mock/snapshot", json=snapshot).status_code == 200
+    [again] = _get(client, auth, _id(create(message="two"))).json["data"]["messages"]
+    assert int(again["id"]) > int(first["id"])
+    assert [c["id"] for c in client.get("/_mock/deleted", headers=auth).json["data"]] == [conversation_id]
+
+
+def test_a_bad_message_id_is_one_error_naming_its_place(create, client, auth) -> None:
+    conversation_id = _id(create())
+    body = {"message_ids": ["1", True]}
+    response = client.delete(f"/v1/sms/conversations/{conversation_id}/messages", json=body, headers=auth)
+    assert [e["message"].split(":")[0] for e in response.json["errors"]] == ["message_ids[1]"]
+
+
+def test_reactivating_a_timed_out_conversation_clears_timed_out_at(create, client, auth, advance) -> None:
+    conversation_id = _id(create(message="hi", sender="AGENT"))
+    advance(900)
+    answer = client.patch(f"/v1/sms/conversations/{conversation_id}", json={"is_active": True}, headers=auth)
+    assert answer.json["conversation"]["is_active"] is True
+    assert _get(client, auth, conversation_id).json["data"]["timed_out_at"] is None
