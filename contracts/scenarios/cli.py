@@ -130,7 +130,8 @@ def _note_faults(target: Target) -> None:
     rules = listing.get("faults") if isinstance(listing, dict) else None
     if rules:
         click.echo(
-            f"Note: {target.label} has {counted(len(rules), 'fault rule')}; they apply to the replay's requests too.",
+            f"Note: {target.label} has {counted(len(rules), 'fault rule')}; the reset before each scenario drops"
+            " them (and the journal), and a snapshot does not hold them, so they are not put back.",
             err=True,
         )
 

@@ -266,11 +266,13 @@ steps:
         httpx.post(f"{mock.url}/v1/sms/number/update", json=update, headers=key).raise_for_status()
         body = {"user_number": "+15550009999", "agent_number": DEMO_AGENT, "agent_message": "mine"}
         httpx.post(f"{mock.url}/v1/sms/send", json=body, headers=key).raise_for_status()
+        httpx.post(f"{mock.url}/_mock/faults", json={"path": "/v1/sms/elsewhere", "status": 503}).raise_for_status()
         before = snapshot(mock)
         result = cli.invoke(main, ["replay", str(scenario), "--base-url", mock.url, "--api-key", DEMO_KEY])
         after = snapshot(mock)
     assert result.exit_code == 0, result.output
     assert "1 scenario: 1 passed; 6 of 6 steps ran" in result.output
+    assert "has 1 fault rule; the reset before each scenario drops them (and the journal)" in result.output
     assert after == before
     (demo,) = after["accounts"]
     assert demo["agent_numbers"][0]["sms_config"]["time_out"] == 1200, "the developer's own number update"
