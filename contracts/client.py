@@ -1,4 +1,4 @@
-"""A small HTTP client for any target of the contract: the two `/v1` endpoints and, on a mock, `/_mock/*`.
+"""A small HTTP client for any target of the contract: the `/v1` SMS endpoints and, on a mock, `/_mock/*`.
 
 Every call has a timeout and returns an `Exchange`: the request as sent and the response as received,
 which reports print and turn into a curl command. The client knows nothing of the mock's internals.
@@ -11,11 +11,15 @@ import shlex
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 CREATE_PATH = "/v1/sms/create"
 LIST_PATH = "/v1/sms/conversations"
+SEND_PATH = "/v1/sms/send"
+NUMBERS_PATH = "/v1/sms/numbers"
+UPDATE_NUMBER_PATH = "/v1/sms/number/update"
 KEY_PLACEHOLDER = "$BLAND_API_KEY"
 """What curl commands print instead of the API key, so reports never leak a live key."""
 
@@ -81,12 +85,15 @@ class Exchange:
         return self._error_field("message")
 
     def request_line(self) -> str:
-        """`POST /v1/sms/create {"user_number": ...}` in one line (body cut at 300 characters)."""
+        """`POST /v1/sms/create {"user_number": ...}` in one line (body cut at 300 characters; an
+        `idempotency-key` header shown after the path)."""
         path = self.url.split("://", 1)[-1].split("/", 1)[-1]
         body = self.body.decode("utf-8", "replace") if self.body else ""
         if len(body) > 300:
             body = body[:300] + "…"
-        return f"{self.method} /{path}" + (f" {body}" if body else "")
+        key = next((v for k, v in self.headers.items() if k.lower() == "idempotency-key"), None)
+        shown = f" (idempotency-key: {key})" if key is not None else ""
+        return f"{self.method} /{path}{shown}" + (f" {body}" if body else "")
 
     def response_line(self, limit: int = 600) -> str:
         """`200 {"data": ...}` in one line, cut at `limit` characters."""
@@ -108,12 +115,22 @@ class Exchange:
         for name, value in self.headers.items():
             if name.lower() == "authorization":
                 parts += ["-H", f'"authorization: {KEY_PLACEHOLDER}"']
-            elif name.lower() in ("content-type", "x-mock-token"):
+            elif name.lower() in ("content-type", "x-mock-token", "idempotency-key"):
                 shown = "$BLAND_SMS_MOCK_CONTROL_TOKEN" if name.lower() == "x-mock-token" else value
                 parts += ["-H", f'"{name}: {shown}"' if shown != value else shlex.quote(f"{name}: {value}")]
         if self.body:
             parts += ["--data-binary", shlex.quote(self.body.decode("utf-8", "replace"))]
         return " ".join(parts)
+
+
+def conversation_path(conversation_id: str) -> str:
+    """`/v1/sms/conversations/<id>`, the id percent-encoded so that it stays one path segment."""
+    return f"{LIST_PATH}/{quote(conversation_id, safe='')}"
+
+
+def _body(body: Any) -> dict[str, Any]:
+    """`request` arguments for a body: a `str` or `bytes` is sent as it is, anything else as JSON."""
+    return {"content": body} if isinstance(body, str | bytes) else {"json_body": body}
 
 
 class Client:
@@ -204,6 +221,36 @@ class Client:
         if isinstance(query.get("filters"), list | dict):
             query["filters"] = json.dumps(query["filters"], separators=(",", ":"))
         return self.request("GET", LIST_PATH, api_key=api_key, params=query)
+
+    def send(self, body: Any, *, api_key: Any = _DEFAULT, idempotency_key: str | None = None) -> Exchange:
+        """`POST /v1/sms/send` (an AGENT message), with an `idempotency-key` header when one is given."""
+        headers = {"idempotency-key": idempotency_key} if idempotency_key is not None else None
+        return self.request("POST", SEND_PATH, api_key=api_key, headers=headers, **_body(body))
+
+    def get_conversation(self, conversation_id: str, *, api_key: Any = _DEFAULT) -> Exchange:
+        """`GET /v1/sms/conversations/{id}`: one conversation with its messages."""
+        return self.request("GET", conversation_path(conversation_id), api_key=api_key)
+
+    def update_conversation(self, conversation_id: str, body: Any, *, api_key: Any = _DEFAULT) -> Exchange:
+        """`PATCH /v1/sms/conversations/{id}` (`{"is_active": false}` ends it)."""
+        return self.request("PATCH", conversation_path(conversation_id), api_key=api_key, **_body(body))
+
+    def delete_conversation(self, conversation_id: str, *, api_key: Any = _DEFAULT) -> Exchange:
+        """`DELETE /v1/sms/conversations/{id}`."""
+        return self.request("DELETE", conversation_path(conversation_id), api_key=api_key)
+
+    def delete_messages(self, conversation_id: str, body: Any, *, api_key: Any = _DEFAULT) -> Exchange:
+        """`DELETE /v1/sms/conversations/{id}/messages` with a body such as `{"message_ids": [...]}`."""
+        path = conversation_path(conversation_id) + "/messages"
+        return self.request("DELETE", path, api_key=api_key, **_body(body))
+
+    def numbers(self, params: dict[str, Any] | None = None, *, api_key: Any = _DEFAULT) -> Exchange:
+        """`GET /v1/sms/numbers`."""
+        return self.request("GET", NUMBERS_PATH, api_key=api_key, params=dict(params or {}))
+
+    def update_number(self, body: Any, *, api_key: Any = _DEFAULT) -> Exchange:
+        """`POST /v1/sms/number/update`."""
+        return self.request("POST", UPDATE_NUMBER_PATH, api_key=api_key, **_body(body))
 
     # ----------------------------------------------------------------------------- the control API
 

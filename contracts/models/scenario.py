@@ -13,6 +13,8 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
+    StrictInt,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -56,11 +58,22 @@ class Expect(BaseModel):
     error: str | None = Field(None, description="An error code that `errors` must contain.")
     error_mentions: str | None = Field(None, description="Text that one of the error messages must contain.")
     data: Any = Field(None, description="Subset of the last response's `data`.")
+    response: dict[str, Any] | None = Field(
+        None,
+        description="Subset of the last response's whole body, for answers not wrapped in `data` (an `update`'s"
+        " top-level `message` and `conversation`).",
+    )
     pagination: dict[str, int] | None = Field(None, description="Subset of `extra.pagination`.")
-    count: int | None = Field(None, ge=0, description="Number of items in a list response.")
+    count: int | None = Field(None, ge=0, description="Number of items in a list response (`list`, `numbers`).")
     ids: list[str] | None = Field(None, description="The ids of a list response's items, in order.")
-    items: list[dict[str, Any]] | None = Field(None, description="The items of a list response, each as a subset.")
-    conversation: str | None = Field(None, description="Id of a conversation to inspect (needs the control API).")
+    items: list[dict[str, Any]] | None = Field(
+        None, description="The items of a list response (`list`, `numbers`), each as a subset."
+    )
+    conversation: str | None = Field(
+        None,
+        description="Id of a conversation whose state to inspect through the control API (with `fields`,"
+        " `messages`); not the `conversation` of an update's answer, which `response` checks.",
+    )
     fields: dict[str, Any] | None = Field(None, description="Subset of the conversation's detail (control API).")
     messages: list[dict[str, Any]] | None = Field(
         None, description="The conversation's messages, oldest first, each as a subset (control API)."
@@ -71,7 +84,11 @@ class Expect(BaseModel):
         if (self.fields is not None or self.messages is not None) and self.conversation is None:
             raise PydanticCustomError("needs_conversation", "fields and messages need `conversation: <id>`")
         if self.conversation is not None and self.fields is None and self.messages is None:
-            raise PydanticCustomError("needs_state", "`conversation` needs `fields` or `messages` to check")
+            raise PydanticCustomError(
+                "needs_state",
+                "`conversation` needs `fields` or `messages` to check (an update's answer: `response: {conversation:"
+                " ...}`)",
+            )
         if not self.model_fields_set:
             raise PydanticCustomError("empty_expect", "an expect needs at least one thing to check")
         return self
@@ -82,11 +99,62 @@ class Expect(BaseModel):
         return self.conversation is not None
 
 
-SCENARIO_ACTIONS = ("create", "list", "advance", "set")
+class UpdateAction(BaseModel):
+    """`PATCH /v1/sms/conversations/{id}`: `is_active`, or a whole `body` sent as it is."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(description="The conversation's id, e.g. `{{ chat.conversation_id }}`.")
+    is_active: StrictBool | None = Field(None, description='Sent as the body `{"is_active": ...}`.')
+    body: dict[str, Any] | str | None = Field(
+        None, description="The body instead, as it is (a string is sent as raw bytes), e.g. for a bad one."
+    )
+
+    @model_validator(mode="after")
+    def _one_body(self) -> UpdateAction:
+        if (self.is_active is None) == (self.body is None):
+            raise PydanticCustomError("one_body", "give one of is_active, body")
+        return self
+
+    def payload(self) -> dict[str, Any] | str:
+        """The body to send."""
+        return {"is_active": self.is_active} if self.body is None else self.body
+
+
+class DeleteMessagesAction(BaseModel):
+    """`DELETE /v1/sms/conversations/{id}/messages`: `message_ids`, or a whole `body` sent as it is."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(description="The conversation's id, e.g. `{{ chat.conversation_id }}`.")
+    message_ids: list[StrictInt | str] | None = Field(
+        None, description='Sent as the body `{"message_ids": [...]}`, e.g. `["{{ thread.messages.0.id }}"]`.'
+    )
+    body: dict[str, Any] | str | None = Field(
+        None, description="The body instead, as it is (a string is sent as raw bytes), e.g. for a bad one."
+    )
+
+    @model_validator(mode="after")
+    def _one_body(self) -> DeleteMessagesAction:
+        if (self.message_ids is None) == (self.body is None):
+            raise PydanticCustomError("one_body", "give one of message_ids, body")
+        return self
+
+    def payload(self) -> dict[str, Any] | str:
+        """The body to send."""
+        return {"message_ids": self.message_ids} if self.body is None else self.body
+
+
+REQUEST_ACTIONS = ("create", "send", "list", "get", "update", "delete", "delete_messages", "numbers", "update_number")
+"""Steps that send one `/v1` request; none of them needs the control API."""
+CLOCK_ACTIONS = ("advance", "set")
+SCENARIO_ACTIONS = REQUEST_ACTIONS + CLOCK_ACTIONS
+_ACTION_NAMES = ", ".join(SCENARIO_ACTIONS)
 
 
 class ScenarioStep(BaseModel):
-    """One step: a request (`create`, `list`), a clock move (`advance`, `set`), or only an `expect`."""
+    """One step: a request (`create`, `send`, `list`, `get`, `update`, `delete`, `delete_messages`, `numbers`,
+    `update_number`), a clock move (`advance`, `set`), or only an `expect`."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -94,8 +162,26 @@ class ScenarioStep(BaseModel):
     create: dict[str, Any] | str | None = Field(
         None, description="Body of POST /v1/sms/create (a string is sent as raw bytes, e.g. broken JSON)."
     )
+    send: dict[str, Any] | str | None = Field(
+        None, description="Body of POST /v1/sms/send, an AGENT message (a string is sent as raw bytes)."
+    )
+    idempotency_key: str | None = Field(
+        None, description="With `send`: the `idempotency-key` header (`{{ run.id }}` in it keeps it unique per run)."
+    )
     list: dict[str, Any] | None = Field(
         None, description="Query of GET /v1/sms/conversations; `filters` may be written as a list."
+    )
+    get: str | None = Field(
+        None, description="GET /v1/sms/conversations/{id}: a conversation's id, e.g. `{{ chat.conversation_id }}`."
+    )
+    update: UpdateAction | None = Field(None, description="PATCH /v1/sms/conversations/{id}.")
+    delete: str | None = Field(None, description="DELETE /v1/sms/conversations/{id}: a conversation's id.")
+    delete_messages: DeleteMessagesAction | None = Field(
+        None, description="DELETE /v1/sms/conversations/{id}/messages."
+    )
+    numbers: dict[str, Any] | None = Field(None, description="Query of GET /v1/sms/numbers (`{}` for none).")
+    update_number: dict[str, Any] | str | None = Field(
+        None, description="Body of POST /v1/sms/number/update (a string is sent as raw bytes)."
     )
     advance: Duration | None = Field(None, description="Move the mock's clock forward (needs the control API).")
     set: Instant | None = Field(None, description="Set the mock's clock to an instant (needs the control API).")
@@ -111,24 +197,35 @@ class ScenarioStep(BaseModel):
     def _one_action(self) -> ScenarioStep:
         actions = [name for name in SCENARIO_ACTIONS if getattr(self, name) is not None]
         if len(actions) > 1:
-            raise PydanticCustomError("two_actions", "give one of create, list, advance, set; got {a}", {"a": actions})
+            raise PydanticCustomError(
+                "two_actions", "give one of {names}; got {a}", {"names": _ACTION_NAMES, "a": actions}
+            )
         if not actions and self.expect is None:
-            raise PydanticCustomError("no_action", "give one of create, list, advance, set or expect")
-        if self.save_as is not None and self.action not in ("create", "list"):
-            raise PydanticCustomError("save_needs_request", "save_as goes with a create or list step")
+            raise PydanticCustomError("no_action", "give one of {names} or expect", {"names": _ACTION_NAMES})
+        if self.save_as is not None and self.action not in REQUEST_ACTIONS:
+            raise PydanticCustomError(
+                "save_needs_request", "save_as goes with a request step, not a clock move or expect"
+            )
+        if self.idempotency_key is not None and self.action != "send":
+            raise PydanticCustomError("key_needs_send", "idempotency_key goes with a send step")
         if self.save_as in BUILTIN_TEMPLATE_NAMES:
             raise PydanticCustomError("reserved_name", "save_as: {n} is reserved", {"n": self.save_as})
         return self
 
     @property
     def action(self) -> str:
-        """`create`, `list`, `advance`, `set` or `expect`."""
+        """One of `SCENARIO_ACTIONS`, or `expect`."""
         return next((name for name in SCENARIO_ACTIONS if getattr(self, name) is not None), "expect")
+
+    @property
+    def sends_request(self) -> bool:
+        """Whether this step sends a `/v1` request."""
+        return self.action in REQUEST_ACTIONS
 
     @property
     def needs_control(self) -> bool:
         """Whether this step needs the mock's control API."""
-        return self.action in ("advance", "set") or (self.expect is not None and self.expect.needs_control)
+        return self.action in CLOCK_ACTIONS or (self.expect is not None and self.expect.needs_control)
 
 
 class ScenarioSetup(BaseModel):

@@ -130,7 +130,8 @@ def _note_faults(target: Target) -> None:
     rules = listing.get("faults") if isinstance(listing, dict) else None
     if rules:
         click.echo(
-            f"Note: {target.label} has {counted(len(rules), 'fault rule')}; they apply to the replay's requests too.",
+            f"Note: {target.label} has {counted(len(rules), 'fault rule')}; the reset before each scenario drops"
+            " them (and the journal), and a snapshot does not hold them, so they are not put back.",
             err=True,
         )
 
@@ -239,8 +240,11 @@ def record(base_url: str, out_path: str, control_token: str | None, name: str | 
         except ControlError as exc:
             _fail(f"{base_url}: {exc}")
     title = name or f"Recorded session {datetime.now(UTC):%Y-%m-%d %H:%M}"
+    notes: list[str] = []
     try:
-        document = scenario_from_journal(entries, accounts, name=title, source=base_url, keep_time=keep_time)
+        document = scenario_from_journal(
+            entries, accounts, name=title, source=base_url, keep_time=keep_time, notes=notes
+        )
     except NothingToRecord as exc:
         click.echo(f"Error: {exc}; no file written.", err=True)
         sys.exit(EXIT_FAILED)
@@ -249,6 +253,8 @@ def record(base_url: str, out_path: str, control_token: str | None, name: str | 
     )
     if out_path == "-":
         click.echo(text, nl=False)
+        for note in notes:
+            click.echo(f"Note: {note}", err=True)
         return
     try:
         Path(out_path).write_text(text, encoding="utf-8")
@@ -259,3 +265,5 @@ def record(base_url: str, out_path: str, control_token: str | None, name: str | 
         counted(len(entries), "journal entry", "journal entries"),
     )
     click.echo(f"Wrote {out_path}: {steps} from {journalled}.", err=True)
+    for note in notes:
+        click.echo(f"Note: {note}", err=True)

@@ -9,8 +9,12 @@ depend on one of those still runs; each one that does is skipped with the reason
 - a step using a value saved by a skipped step, or re-checking the response of a skipped step;
 - a step whose request or expectations name an instant, when the setup's clock could not be set;
 - a conversation-state check (`expect.conversation`): the step's request still runs, the check does not;
-- a list's contents (`count`, `ids`, `items`, `pagination`, `data`) on an account that was not reset,
-  unless the list filters on `{{ run.id }}`: other conversations may show. Its status is still checked.
+- a list's contents (`count`, `ids`, `items`, `pagination`, `data`, `response`) on an account that was not
+  reset, unless the list filters on `{{ run.id }}`: other conversations may show; the same for a `numbers`
+  answer (its counts include every conversation). Its status is still checked.
+
+Every request step (`create`, `send`, `list`, `get`, `update`, `delete`, `delete_messages`, `numbers`,
+`update_number`) is a plain API call: none of them needs the control API.
 """
 
 from __future__ import annotations
@@ -25,11 +29,19 @@ from typing import Any
 from bland_sms_mock.contracts.client import Client, ControlError, Exchange, TargetUnreachable
 from bland_sms_mock.contracts.models.api import format_timestamp, timestamp_ms
 from bland_sms_mock.contracts.models.control import format_duration
-from bland_sms_mock.contracts.models.scenario import Expect, ScenarioSetup, ScenarioStep, template_names
+from bland_sms_mock.contracts.models.scenario import (
+    CLOCK_ACTIONS,
+    REQUEST_ACTIONS,
+    Expect,
+    ScenarioSetup,
+    ScenarioStep,
+    template_names,
+)
 from bland_sms_mock.contracts.scenarios.loader import ScenarioFile
 from bland_sms_mock.contracts.scenarios.matching import diff, mismatches
 from bland_sms_mock.contracts.scenarios.seeds import read_seed
 from bland_sms_mock.contracts.scenarios.templates import TemplateError, render
+from pydantic import ValidationError
 
 
 class Outcome(StrEnum):
@@ -206,7 +218,7 @@ class _Replay:
                 outcome.outcome, outcome.reason = Outcome.SKIPPED, reason
                 if step.save_as:
                     self.skipped_saves[step.save_as] = number
-                if step.action in ("create", "list"):
+                if step.sends_request:
                     self.last_step = (number, True)
                 continue
             self._carry_out(number, step, outcome)
@@ -216,7 +228,7 @@ class _Replay:
         no_control = f"the mock's control API, which {self.label} does not have"
         if self.skip_rest:
             return self.skip_rest
-        if step.action in ("advance", "set") and not self.target.control:
+        if step.action in CLOCK_ACTIONS and not self.target.control:
             self.skip_rest = f"step {number} (a clock move) was skipped, and this step depends on it"
             return f"moving the clock needs {no_control}"
         dump = step.model_dump(exclude={"save_as", "title"}, exclude_none=True)
@@ -224,7 +236,7 @@ class _Replay:
             if name in self.skipped_saves:
                 return f"uses {{{{ {name}.… }}}}, saved by step {self.skipped_saves[name]}, which was skipped"
         key = self.default_key if step.api_key is None else step.api_key
-        sends_key = step.action in ("create", "list") or (step.expect is not None and step.expect.needs_control)
+        sends_key = step.sends_request or (step.expect is not None and step.expect.needs_control)
         if sends_key and key in self.missing_keys:
             return f"sends the key {key}, of an account the setup would have added"
         expect = step.expect
@@ -239,12 +251,12 @@ class _Replay:
 
     def _carry_out(self, number: int, step: ScenarioStep, outcome: StepResult) -> None:
         try:
-            rendered = ScenarioStep.model_validate(render(step.model_dump(exclude_unset=True), self.saved))
+            rendered = _rendered(step, self.saved)
             api_key = self.default_key if rendered.api_key is None else (rendered.api_key or None)
             exchange = _act(rendered, self.target, api_key, outcome)
             if exchange is not None:
                 self.last, self.last_step = exchange, (number, False)
-                self.last_contents_hold = self.target.control or step.action != "list" or _tagged(step)
+                self.last_contents_hold = self.target.control or step.action not in WHOLE_ACCOUNT or _tagged(step)
                 outcome.exchanges.append(exchange)
             if rendered.expect is not None or exchange is not None:
                 outcome.checks += self._check(rendered.expect, exchange or self.last, api_key, outcome)
@@ -266,7 +278,7 @@ class _Replay:
         checks: list[CheckResult] = []
         expect = expect or Expect(status=200)
         response_keys = _response_keys(expect)
-        if exchange is not None and step.action in ("create", "list") and not {"status", "error"} & response_keys:
+        if exchange is not None and step.action in REQUEST_ACTIONS and not {"status", "error"} & response_keys:
             checks.append(_compare("status (200 unless the step says otherwise)", 200, exchange.status))
         if response_keys:
             if exchange is None:
@@ -275,7 +287,7 @@ class _Replay:
             if unchecked:
                 step.unchecked.append(
                     f"{', '.join(unchecked)}: the list's contents depend on a fresh account, and {self.label} cannot"
-                    " be reset (a list filtered on {{ run.id }} is checked everywhere)"
+                    " be reset (a conversation list filtered on {{ run.id }} is checked everywhere)"
                 )
             checks += _response_checks(expect, exchange, skip=set(unchecked))
         if expect.conversation is not None:
@@ -288,8 +300,24 @@ class _Replay:
         return checks
 
 
-LIST_CONTENTS = frozenset({"data", "pagination", "count", "ids", "items"})
+LIST_CONTENTS = frozenset({"data", "response", "pagination", "count", "ids", "items"})
 """The expectations on a list response that depend on everything the account holds."""
+WHOLE_ACCOUNT = frozenset({"list", "numbers"})
+"""Requests whose answer shows the whole account (every conversation, or counts of them), not this run's alone."""
+
+
+def _rendered(step: ScenarioStep, saved: dict[str, Any]) -> ScenarioStep:
+    """`step` with its templates filled in.
+
+    Raises:
+        _StepFailed: a template gave a value the step cannot take (a number where an id goes).
+    """
+    filled = render(step.model_dump(exclude_unset=True), saved)
+    try:
+        return ScenarioStep.model_validate(filled)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise _StepFailed(f"after filling in the templates: {problems}") from None
 
 
 def _response_keys(expect: Expect) -> set[str]:
@@ -323,8 +351,23 @@ def _act(step: ScenarioStep, target: Target, api_key: str | None, outcome: StepR
     client = target.client
     if step.action == "create":
         return client.create(step.create, api_key=api_key)
+    if step.action == "send":
+        return client.send(step.send, api_key=api_key, idempotency_key=step.idempotency_key)
     if step.action == "list":
         return client.list(step.list, api_key=api_key)
+    if step.get is not None:
+        return client.get_conversation(step.get, api_key=api_key)
+    if step.update is not None:
+        return client.update_conversation(step.update.id, step.update.payload(), api_key=api_key)
+    if step.delete is not None:
+        return client.delete_conversation(step.delete, api_key=api_key)
+    if step.delete_messages is not None:
+        action = step.delete_messages
+        return client.delete_messages(action.id, action.payload(), api_key=api_key)
+    if step.numbers is not None:
+        return client.numbers(step.numbers, api_key=api_key)
+    if step.update_number is not None:
+        return client.update_number(step.update_number, api_key=api_key)
     if step.action == "advance":
         clock = client.clock({"advance": step.advance})
         outcome.note = f"clock moved forward {_seconds(step.advance)} to {clock['now']}"
@@ -332,6 +375,10 @@ def _act(step: ScenarioStep, target: Target, api_key: str | None, outcome: StepR
         clock = client.clock({"set": step.set})
         outcome.note = f"clock set to {clock['now']}"
     return None
+
+
+def _shown(value: Any) -> str:
+    return f" {json.dumps(value, separators=(',', ':'), ensure_ascii=False)}" if value else ""
 
 
 def _seconds(value: float | str | None) -> str:
@@ -345,9 +392,29 @@ def _title(step: ScenarioStep) -> str:
         sender = step.create.get("sender", "USER")
         text = str(step.create.get("message", ""))
         return f"{sender} says {text[:50]!r}" + (" (new conversation)" if step.create.get("new_conversation") else "")
+    if step.action == "send" and isinstance(step.send, dict):
+        text = step.send.get("agent_message", step.send.get("message"))
+        said = f"sends {str(text)[:50]!r}" if text is not None else "sends the AI's message"
+        new = " (new conversation)" if step.send.get("new_conversation") else ""
+        return f"AGENT {said}{new}" + (f" (idempotency-key {step.idempotency_key})" if step.idempotency_key else "")
     if step.action == "list":
-        shown = json.dumps(step.list, separators=(",", ":"), ensure_ascii=False) if step.list else ""
-        return "list conversations" + (f" {shown}" if shown else "")
+        return "list conversations" + _shown(step.list)
+    if step.get is not None:
+        return f"get conversation {step.get}"
+    if step.update is not None:
+        verb = {False: "end", True: "reactivate"}.get(step.update.is_active) if step.update.body is None else None
+        return f"{verb} conversation {step.update.id}" if verb else f"update conversation {step.update.id}"
+    if step.delete is not None:
+        return f"delete conversation {step.delete}"
+    if step.delete_messages is not None:
+        return f"delete messages{_shown(step.delete_messages.message_ids)} of conversation {step.delete_messages.id}"
+    if step.numbers is not None:
+        return "list numbers" + _shown(step.numbers)
+    if step.update_number is not None:
+        number = step.update_number.get("phone_number") if isinstance(step.update_number, dict) else None
+        return "update number" + (f" {number}" if number else "")
+    if step.action in REQUEST_ACTIONS:  # a raw body
+        return f"{step.action} with a raw body"
     if step.action == "advance":
         return f"advance the clock {_seconds(step.advance)}"
     if step.action == "set":
@@ -356,9 +423,13 @@ def _title(step: ScenarioStep) -> str:
 
 
 def _saved_value(action: str, exchange: Exchange) -> dict[str, Any]:
+    """What `save_as` keeps: a list's items, ids, pagination and count; an update's whole body (it has no
+    `data`); otherwise `data`'s keys. Always the `status`."""
     data = exchange.data
-    if action == "list":
+    if action in WHOLE_ACCOUNT:
         items = data if isinstance(data, list) else []
+        if action == "numbers":
+            return {"status": exchange.status, "items": items, "count": len(items)}
         return {
             "status": exchange.status,
             "items": items,
@@ -366,6 +437,9 @@ def _saved_value(action: str, exchange: Exchange) -> dict[str, Any]:
             "pagination": exchange.pagination or {},
             "count": len(items),
         }
+    if action == "update":
+        body = exchange.json
+        return {"status": exchange.status, **(body if isinstance(body, dict) else {})}
     return {"status": exchange.status, **(data if isinstance(data, dict) else {})}
 
 
@@ -400,6 +474,8 @@ def _response_checks(expect: Expect, exchange: Exchange, *, skip: set[str]) -> l
         checks.append(CheckResult("error message", ok, detail))
     if "data" in wanted:
         checks.append(_compare("data", expect.data, data))
+    if expect.response is not None and "response" in wanted:
+        checks.append(_compare("response", expect.response, exchange.json))
     if expect.pagination is not None and "pagination" in wanted:
         checks.append(_compare("pagination", expect.pagination, exchange.pagination))
     items = data if isinstance(data, list) else None

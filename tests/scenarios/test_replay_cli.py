@@ -105,7 +105,7 @@ MALFORMED = {
         "step 2, expect.status",
     ),
     "typo.yaml": ("name: x\nsteps:\n  - craete: {message: hi}\n", "step 1, craete: Extra inputs are not permitted"),
-    "two_actions.yaml": ("name: x\nsteps:\n  - list: {}\n    advance: 5m\n", "step 1: give one of create, list"),
+    "two_actions.yaml": ("name: x\nsteps:\n  - list: {}\n    advance: 5m\n", "step 1: give one of create, send, list"),
     "bad_duration.yaml": ("name: x\nsteps:\n  - advance: five minutes\n", "step 1, advance"),
     "unknown_name.yaml": (
         "name: x\nsteps:\n  - list: {}\n  - expect: {conversation: '{{ frist.conversation_id }}', fields: {}}\n",
