@@ -10,9 +10,11 @@ import subprocess
 import sys
 from typing import Any
 
+import httpx
+
 from bench import bigaccount, fixtures
-from bench.load import LoadResult, run_wrk, wrk_available
-from bench.processes import free_port, mock_command, prism_command, start
+from bench.load import ENDPOINTS, LoadResult, run_wrk, wrk_available
+from bench.processes import DEMO_KEY, free_port, mock_command, prism_command, start
 
 
 def cold_start(name: str, command_for_port: Any, runs: int) -> float:
@@ -26,12 +28,12 @@ def cold_start(name: str, command_for_port: Any, runs: int) -> float:
     return statistics.median(samples)
 
 
-def load(url: str, endpoint: str, seconds: int) -> LoadResult:
+def load(url: str, endpoint: str, seconds: int, conversation_id: str | None = None) -> LoadResult:
     """wrk when present, else the Python generator in a separate process."""
     if wrk_available():
-        return run_wrk(url, endpoint, seconds)
+        return run_wrk(url, endpoint, seconds, conversation_id=conversation_id)
     output = subprocess.run(
-        [sys.executable, "-m", "bench.pyload", url, endpoint, str(seconds), "16"],
+        [sys.executable, "-m", "bench.pyload", url, endpoint, str(seconds), "16", *filter(None, [conversation_id])],
         capture_output=True,
         text=True,
         timeout=seconds + 60,
@@ -40,22 +42,52 @@ def load(url: str, endpoint: str, seconds: int) -> LoadResult:
     return LoadResult(**json.loads(output))
 
 
-def throughput(targets: dict[str, Any], seconds: int, rounds: int) -> dict[tuple[str, str], LoadResult]:
-    """Interleaved runs (mock, Prism, mock, Prism...) per endpoint; keep each target's median run."""
+PRISM_CONVERSATION = "convo_bench"
+"""Prism's static mock answers its example for any id."""
+
+
+def _reset(url: str) -> None:
+    subprocess.run(["curl", "-s", "-o", "/dev/null", "-X", "POST", f"{url}/_mock/reset"], check=False)
+
+
+def one_conversation(url: str) -> str:
+    """Reset the mock and open one conversation of 3 messages (USER, AGENT by send, USER); return its id."""
+    _reset(url)
+    pair = {"user_number": "+15550001111", "agent_number": "+15552223333"}
+    with httpx.Client(base_url=url, headers={"authorization": DEMO_KEY}, timeout=10) as client:
+        made = client.post("/v1/sms/create", json={**pair, "message": "Is my order on its way?"}).json()["data"]
+        client.post("/v1/sms/send", json={**pair, "agent_message": "Yes, it shipped today."}).raise_for_status()
+        client.post("/v1/sms/create", json={**pair, "message": "Thanks!"}).raise_for_status()
+    return made["conversation_id"]
+
+
+def throughput(
+    targets: dict[str, Any], seconds: int, rounds: int, endpoints: tuple[str, ...] = ENDPOINTS
+) -> dict[tuple[str, str], LoadResult]:
+    """Interleaved runs (mock, Prism, mock, Prism...) per endpoint; keep each target's median run.
+
+    List runs start from a reset mock; create runs follow on the same state, and send runs after them
+    continue the conversations the creates opened (same 1,000 user numbers); each get run reads one
+    conversation of 3 messages in a freshly reset mock.
+    """
     servers = {}
     for name, command_for_port in targets.items():
         port = free_port()
         servers[name], _ = start(name, command_for_port(port), port)
     results: dict[tuple[str, str], list[LoadResult]] = {}
     try:
-        for endpoint in ("list", "create"):
+        for endpoint in endpoints:
             for _ in range(rounds):
                 for name, server in servers.items():
-                    if endpoint == "list" and name.startswith("bland"):
-                        subprocess.run(
-                            ["curl", "-s", "-o", "/dev/null", "-X", "POST", f"{server.url}/_mock/reset"], check=False
-                        )
-                    results.setdefault((name, endpoint), []).append(load(server.url, endpoint, seconds))
+                    mock = name.startswith("bland")
+                    if endpoint == "list" and mock:
+                        _reset(server.url)
+                    conversation_id = None
+                    if endpoint == "get":
+                        conversation_id = one_conversation(server.url) if mock else PRISM_CONVERSATION
+                    results.setdefault((name, endpoint), []).append(
+                        load(server.url, endpoint, seconds, conversation_id)
+                    )
     finally:
         for server in servers.values():
             server.stop()
@@ -80,7 +112,14 @@ def main() -> None:
     parser.add_argument("--servers", default="granian,waitress", help="mock servers to measure")
     parser.add_argument("--only-fixtures", action="store_true", help="measure only the fixture overhead")
     parser.add_argument("--only-kit", action="store_true", help="measure only the contract kit (time, kill rate)")
+    parser.add_argument(
+        "--endpoints", default=",".join(ENDPOINTS), help=f"load endpoints (default, and run order: {ENDPOINTS})"
+    )
     args = parser.parse_args()
+    requested = {e for e in args.endpoints.split(",") if e}
+    if unknown := requested - set(ENDPOINTS):
+        parser.error(f"--endpoints: unknown {', '.join(sorted(unknown))} (choose from {', '.join(ENDPOINTS)})")
+    endpoints = tuple(e for e in ENDPOINTS if e in requested)  # always run in this order: list resets, create fills
     if args.only_fixtures:
         print_fixture_overhead()
         return
@@ -114,9 +153,10 @@ def main() -> None:
         print(f"  {name:32} {seconds * 1000:8.0f} ms")
 
     print("\nthroughput and latency at 16 connections")
-    results = throughput(targets, args.seconds, args.rounds)
+    results = throughput(targets, args.seconds, args.rounds, endpoints)
+    order = ("create", "list", "send", "get")  # create and list first, as the table always printed them
     print(f"  {'target':32} {'endpoint':8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
-    for (name, endpoint), result in sorted(results.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+    for (name, endpoint), result in sorted(results.items(), key=lambda kv: (order.index(kv[0][1]), kv[0][0])):
         print(
             f"  {name:32} {endpoint:8} {result.requests_per_second:8.0f} {result.p50_ms:8.2f} "
             f"{result.p99_ms:8.2f} {result.non_2xx:8d}"
@@ -124,7 +164,7 @@ def main() -> None:
     if prism is not None:
         for name in targets:
             if name.startswith("bland"):
-                for endpoint in ("list", "create"):
+                for endpoint in sorted(endpoints, key=order.index):
                     ratio = (
                         results[(name, endpoint)].requests_per_second
                         / results[("prism (static)", endpoint)].requests_per_second

@@ -1,4 +1,9 @@
-"""Load a running server with wrk (16 connections) and read req/s and latency percentiles."""
+"""Load a running server with wrk (16 connections) and read req/s and latency percentiles.
+
+Four endpoints: `list` (GET the conversations), `create` (POST /v1/sms/create), `send` (POST /v1/sms/send,
+an AGENT message) and `get` (GET one conversation by id). Creates and sends cycle through USER_POOL user
+numbers.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +18,24 @@ from pathlib import Path
 from bench.processes import DEMO_KEY, LIST_PATH
 
 USER_POOL = 1000
-"""Distinct user numbers the create load cycles through."""
+"""Distinct user numbers the create and send loads cycle through."""
 CREATE_BODY = {"user_number": "+15550001111", "agent_number": "+15552223333", "message": "Load test message"}
+SEND_BODY = {"user_number": "+15550001111", "agent_number": "+15552223333", "agent_message": "Load test message"}
+ENDPOINTS = ("list", "create", "send", "get")
+"""The endpoints a load run can drive, in the order the benchmark runs and prints them."""
+
+
+def request_for(endpoint: str, conversation_id: str | None = None) -> tuple[str, str, dict | None]:
+    """Method, path and body template of one load endpoint; `get` reads `conversation_id`."""
+    if endpoint == "list":
+        return "GET", LIST_PATH, None
+    if endpoint == "create":
+        return "POST", "/v1/sms/create", CREATE_BODY
+    if endpoint == "send":
+        return "POST", "/v1/sms/send", SEND_BODY
+    if endpoint == "get" and conversation_id:
+        return "GET", f"/v1/sms/conversations/{conversation_id}", None
+    raise ValueError(f"unknown load endpoint {endpoint!r} (or `get` without a conversation id)")
 
 
 @dataclass
@@ -30,7 +51,7 @@ class LoadResult:
 def _script(method: str, body: dict | None) -> str:
     lines = [f'wrk.method = "{method}"', f'wrk.headers["authorization"] = "{DEMO_KEY}"']
     if body is not None:
-        # Spread creates over USER_POOL user numbers so no conversation reaches the per-conversation message cap.
+        # Spread writes over USER_POOL user numbers so no conversation reaches the per-conversation message cap.
         template = json.dumps({**body, "user_number": "+1555%07d"})
         lines += [
             'wrk.headers["content-type"] = "application/json"',
@@ -53,9 +74,11 @@ def wrk_available() -> bool:
     return shutil.which("wrk") is not None
 
 
-def run_wrk(url: str, endpoint: str, seconds: int, connections: int = 16) -> LoadResult:
-    """Run wrk against the list or create endpoint."""
-    method, path, body = ("GET", LIST_PATH, None) if endpoint == "list" else ("POST", "/v1/sms/create", CREATE_BODY)
+def run_wrk(
+    url: str, endpoint: str, seconds: int, connections: int = 16, conversation_id: str | None = None
+) -> LoadResult:
+    """Run wrk against one endpoint (`ENDPOINTS`)."""
+    method, path, body = request_for(endpoint, conversation_id)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(_script(method, body))
     try:

@@ -1,6 +1,7 @@
 """A small load generator for when wrk is missing: N keep-alive connections in threads, one process.
 
-Run as `python -m bench.pyload URL list|create SECONDS CONNECTIONS`; prints one JSON line.
+Run as `python -m bench.pyload URL list|create|send|get SECONDS CONNECTIONS [CONVERSATION_ID]` (`get` reads
+that conversation); prints one JSON line.
 """
 
 from __future__ import annotations
@@ -12,18 +13,19 @@ import threading
 import time
 from urllib.parse import urlsplit
 
-from bench.load import CREATE_BODY, USER_POOL
-from bench.processes import DEMO_KEY, LIST_PATH
+from bench.load import USER_POOL, request_for
+from bench.processes import DEMO_KEY
 
 
-def main(url: str, endpoint: str, seconds: float, connections: int) -> dict:
+def main(url: str, endpoint: str, seconds: float, connections: int, conversation_id: str | None = None) -> dict:
     """Drive the endpoint for `seconds`; return req/s, p50, p99 and non-2xx count."""
     parts = urlsplit(url)
     latencies: list[float] = []
     bad = [0]
     lock = threading.Lock()
     deadline = time.perf_counter() + seconds
-    bodies = [json.dumps({**CREATE_BODY, "user_number": f"+1555{1_000_000 + n:07d}"}) for n in range(USER_POOL)]
+    method, path, template = request_for(endpoint, conversation_id)
+    bodies = [json.dumps({**(template or {}), "user_number": f"+1555{1_000_000 + n:07d}"}) for n in range(USER_POOL)]
 
     def worker() -> None:
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
@@ -31,11 +33,11 @@ def main(url: str, endpoint: str, seconds: float, connections: int) -> dict:
         sent = 0
         while time.perf_counter() < deadline:
             began = time.perf_counter()
-            if endpoint == "list":
-                connection.request("GET", LIST_PATH, headers={"authorization": DEMO_KEY})
+            if template is None:
+                connection.request(method, path, headers={"authorization": DEMO_KEY})
             else:
                 headers = {"authorization": DEMO_KEY, "content-type": "application/json"}
-                connection.request("POST", "/v1/sms/create", body=bodies[sent % USER_POOL], headers=headers)
+                connection.request(method, path, body=bodies[sent % USER_POOL], headers=headers)
                 sent += 1
             response = connection.getresponse()
             response.read()
@@ -61,4 +63,5 @@ def main(url: str, endpoint: str, seconds: float, connections: int) -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4]))))
+    conversation = sys.argv[5] if len(sys.argv) > 5 else None
+    print(json.dumps(main(sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4]), conversation)))

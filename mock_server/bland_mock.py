@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bland_sms_mock.contracts.models.api import format_timestamp, parse_timestamp, to_epoch_ms
+from bland_sms_mock.contracts.models.api import UpdateNumberRequest, format_timestamp, parse_timestamp, to_epoch_ms
 from bland_sms_mock.contracts.models.control import AccountSpec, FaultSpec, JournalQuery, MockConfig, parse_duration
 from bland_sms_mock.contracts.yamltext import read_document
 from bland_sms_mock.mock_server import views
@@ -222,18 +222,81 @@ class BlandMock:
     # ------------------------------------------------------------------------------- conversations
 
     def conversation(self, conversation_id: str) -> dict[str, Any]:
-        """A conversation with its hidden fields, effective settings and next timer (any account's)."""
+        """A conversation with its hidden fields, effective settings and next timer (any account's).
+
+        Raises:
+            MockError: no such conversation (the message says when it was deleted, if it was).
+        """
         return self.store.detail(self._owner(conversation_id), conversation_id)
 
     def messages(self, conversation_id: str) -> list[dict[str, Any]]:
-        """A conversation's whole history, oldest first, including warning and timeout messages."""
+        """A conversation's whole history, oldest first, including warning and timeout messages.
+
+        Each message has `id` (the `message_id` a send answers), `sender`, `kind` (`message`, `warning`,
+        `timeout`), `message`, `message_sid` and `created_at`.
+
+        Raises:
+            MockError: no such conversation (the message says when it was deleted, if it was).
+        """
         return self.store.messages(self._owner(conversation_id), conversation_id)
+
+    def deleted(self, api_key: str | None = None) -> list[dict[str, Any]]:
+        """The conversations deleted since the last reset, newest first, each as its last list item plus
+        `deleted_at`: every account's, or only those of the account of `api_key`.
+
+        Raises:
+            MockError: `api_key` is not a key of any account.
+        """
+        return self.store.deleted(None if api_key is None else self._account(api_key))
 
     def _owner(self, conversation_id: str) -> Account:
         owner = self.store.owner_of(conversation_id)
         if owner is None:
-            raise MockError(f"conversation {conversation_id} not found")
+            gone = next((c for c in self.store.deleted(None) if c["id"] == conversation_id), None)
+            when = f" (deleted at {gone['deleted_at']})" if gone else ""
+            raise MockError(f"conversation {conversation_id} not found{when}")
         return owner
+
+    def _account(self, api_key: str) -> Account:
+        account = self.store.account_for_key(api_key)
+        if account is None:
+            raise MockError("api_key: no account has this key")
+        return account
+
+    # ------------------------------------------------------------------------------------- numbers
+
+    def numbers(self, api_key: str | None = None) -> list[dict[str, Any]]:
+        """Agent numbers as `GET /v1/sms/numbers` shows them (`phone_number`, `sms_config` with every setting,
+        unset ones null, and `conversation_count`): every account's, or only those of the account of `api_key`.
+
+        Raises:
+            MockError: `api_key` is not a key of any account.
+        """
+        accounts = self.store.accounts.values() if api_key is None else [self._account(api_key)]
+        return [number for account in list(accounts) for number in self.store.numbers(account)]
+
+    def update_number(self, number: str, **settings: Any) -> dict[str, Any]:
+        """Change an agent number's `sms_config` as `POST /v1/sms/number/update` does, whichever account owns it.
+
+        Settings given replace the number's (`None` clears one), the rest stay; e.g.
+        `update_number("+15552223333", time_out=60, warning_time=None)`. Returns the whole `sms_config` after
+        the update. Conversations opened afterwards, and each later start of a running conversation's timer,
+        use the new settings; a timer already running keeps its own.
+
+        Raises:
+            MockError: the number is no account's, a setting is invalid, or `warning_time` would not be
+                below `time_out` (nothing changes then).
+        """
+        request = _validated(UpdateNumberRequest, {**settings, "phone_number": number})
+        if request.channel not in (None, "sms"):
+            raise MockError(f"channel: the mock keeps SMS settings only, not {request.channel}")
+        owner = next((a for a in self.store.accounts.values() if number in a.numbers), None)
+        if owner is None:
+            raise MockError(f"phone_number: {number} is not an agent number of any account")
+        try:
+            return self.store.update_number(owner, request)
+        except ApiError as exc:
+            raise _refused(exc) from None
 
     # ------------------------------------------------------------------------------------- journal
 

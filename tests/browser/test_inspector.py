@@ -1,4 +1,4 @@
-"""The inspector in a real browser: create, list, thread, clock, filters, paging, escaping."""
+"""The inspector in a real browser: create, send, end, delete, list, thread, clock, filters, paging, escaping."""
 
 from __future__ import annotations
 
@@ -11,11 +11,17 @@ import pytest
 pytestmark = pytest.mark.browser
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 SAVE_SCREENSHOTS = os.environ.get("SAVE_SCREENSHOTS") == "1"  # refresh docs/inspector-*.png
+SHOT_DIR = os.environ.get("INSPECTOR_SHOT_DIR")  # any folder: screenshots to look at, docs left alone
 
 
 def _screenshot(page, name: str) -> None:
-    if SAVE_SCREENSHOTS:
-        page.screenshot(path=str(DOCS / name))
+    """Save a screenshot of the page's top into docs/ (SAVE_SCREENSHOTS=1) and/or INSPECTOR_SHOT_DIR."""
+    folders = [DOCS] if SAVE_SCREENSHOTS else []
+    folders += [Path(SHOT_DIR)] if SHOT_DIR else []
+    if folders:
+        page.evaluate("window.scrollTo(0, 0)")  # a click on the form below may have scrolled it
+    for folder in folders:
+        page.screenshot(path=str(folder / name))
 
 
 KEY = {"authorization": "sk-demo-bland-sms-mock"}
@@ -79,7 +85,8 @@ def test_filter_and_page_through_a_seeded_account(page, server) -> None:
     page.wait_for_function("document.querySelectorAll('#list-body tr').length === 10")  # rows land after the page label
     _apply_filter(page, "is_active", "eq", "false")
     page.wait_for_selector("#list-summary:has-text('20 conversations match')")
-    assert page.locator("#list-body tr.archived").count() == 20
+    assert page.locator("#list-body tr.ended").count() == 20
+    assert page.locator("#list-body tr.ended td.state").first.text_content() == "○ ended"
     page.fill("#search", "+15550002005")
     page.wait_for_selector("#list-summary:has-text('0 conversations match')")
     page.fill("#search", "+1555000203")
@@ -142,6 +149,11 @@ def test_asks_for_the_control_token_once_and_then_shows_the_thread(browser) -> N
     with BackgroundServer(create_app(control_token="T0k3n")) as running:
         body = {"user_number": "+15550003333", "agent_number": "+15552223333", "message": "behind a token"}
         assert httpx.post(f"{running.url}/v1/sms/create", json=body, headers=KEY).status_code == 200
+        doomed = {**body, "user_number": "+15550003334", "message": "deleted behind a token"}
+        doomed_id = httpx.post(f"{running.url}/v1/sms/create", json=doomed, headers=KEY).json()["data"][
+            "conversation_id"
+        ]
+        assert httpx.delete(f"{running.url}/v1/sms/conversations/{doomed_id}", headers=KEY).status_code == 200
         context = browser.new_context()
         context.set_default_timeout(10_000)
         page = context.new_page()
@@ -155,6 +167,8 @@ def test_asks_for_the_control_token_once_and_then_shows_the_thread(browser) -> N
         page.goto(f"{running.url}/_mock/ui/")
         page.click("#list-body tr:has-text('+15550003333')")
         page.wait_for_selector("#thread-messages li:has-text('behind a token')")
+        # /_mock/deleted answers per account: the key in `authorization`, the token in `x-mock-token`
+        page.wait_for_selector("#deleted-body tr:has-text('+15550003334')")
         context.close()
     assert len(prompts) == 1 and "control token" in prompts[0]
 
@@ -216,3 +230,141 @@ def test_journal_shows_requests_and_faults_are_added_applied_and_cleared(page, s
     assert httpx.get(f"{server.url}/_mock/faults").json() == {"faults": []}
     page.click("#journal-clear")
     page.wait_for_selector("#journal-body tr", state="detached")
+
+
+def _journal(server) -> list[tuple[str, str]]:
+    return [(r["method"], r["path"]) for r in httpx.get(f"{server.url}/_mock/requests").json()["requests"]]
+
+
+def _send(server, user: str, text: str) -> str:
+    body = {"user_number": user, "agent_number": "+15552223333", "agent_message": text}
+    response = httpx.post(f"{server.url}/v1/sms/send", json=body, headers=KEY)
+    assert response.status_code == 200
+    return response.json()["data"]["conversation_id"]
+
+
+def test_send_as_agent_shows_the_message_in_the_thread(page, server) -> None:
+    page.check("input[name=mode][value=send]")
+    assert page.text_content("#create-submit") == "Send as agent"
+    assert not page.locator("select[name=sender]").is_visible()  # send has no sender: it is always the agent
+    page.fill("textarea[name=message]", "Hi Sam, your table for 4 at 7pm is confirmed. Reply C to cancel.")
+    page.fill("input[name=idempotency_key]", "booking-7731")
+    page.click("#create-form button[type=submit]")
+    page.wait_for_selector("#create-response:has-text('HTTP 200')")
+    request = page.text_content("#create-request")
+    assert request.startswith("POST /v1/sms/send\n") and "idempotency-key: booking-7731" in request
+    assert '"agent_message": "Hi Sam' in request and '"sender"' not in request
+    assert '"message_id"' in page.text_content("#create-response")
+    page.wait_for_selector("#thread-messages li.agent:has-text('your table for 4')")
+    assert page.text_content("#thread-state") == "● active"
+    assert "warning in 10m 0s" in page.text_content("#thread-timer")  # a send starts the silence timer
+    assert "● active" in page.locator("#list-body tr:has-text('+15550001111')").text_content()
+
+    page.click("text=+1 min")  # the reply below is a minute later
+    page.wait_for_selector("#fired:has-text('Nothing fired')")
+    httpx.post(
+        f"{server.url}/v1/sms/create",
+        json={"user_number": "+15550001111", "agent_number": "+15552223333", "message": "Great, thanks! See you."},
+        headers=KEY,
+    )
+    page.wait_for_selector("#thread-messages li.user:has-text('See you')")
+    page.fill("textarea[name=message]", "")  # no agent_message: the mock's stand-in for the AI writes one
+    page.click("#create-form button[type=submit]")  # the same idempotency-key with another body is refused
+    page.wait_for_selector("#create-response:has-text('HTTP 409')")
+    assert "IDEMPOTENCY_KEY_REUSED" in page.text_content("#create-response")
+    page.fill("input[name=idempotency_key]", "")
+    page.click("#create-form button[type=submit]")
+    page.wait_for_selector("#thread-messages li.agent:has-text('automated reply from the Bland SMS mock')")
+    assert page.locator("#thread-messages li").count() == 3
+    _screenshot(page, "inspector-send.png")
+    journal = httpx.get(f"{server.url}/_mock/requests").json()["requests"]
+    assert [(r["method"], r["path"], r["status"]) for r in journal] == [
+        ("POST", "/v1/sms/send", 200),
+        ("POST", "/v1/sms/create", 200),
+        ("POST", "/v1/sms/send", 409),
+        ("POST", "/v1/sms/send", 200),
+    ]  # the user's sends are journalled like any client's; the page's own refreshes are not
+    assert journal[0]["headers"]["idempotency-key"] == "booking-7731" and "idempotency-key" not in journal[3]["headers"]
+
+
+def test_end_labels_it_ended_and_the_timer_goes(page, server) -> None:
+    _send(server, "+15550005555", "Your appointment is tomorrow at 10.")
+    page.click("#list-body tr:has-text('+15550005555')")
+    page.wait_for_selector("#thread-timer:has-text('warning in')")
+    page.click("#end-conversation")
+    page.wait_for_selector("#thread-action:has-text('HTTP 200: Conversation updated successfully')")
+    page.wait_for_selector("#list-body tr.ended:has-text('+15550005555')")
+    assert page.text_content("#list-body tr.ended td.state") == "○ ended"  # not "timed out": timed_out_at is null
+    page.wait_for_selector("#thread-state:has-text('○ ended')")
+    assert page.text_content("#thread-timer") == "No timer pending."
+    assert "ended" in page.text_content("#thread-meta") and "timed out" not in page.text_content("#thread-meta")
+    assert page.text_content("#end-conversation") == "Make active again"
+    page.click("text=+1 h")  # past the 15-minute timeout: nothing fires for an ended conversation
+    page.wait_for_selector("#fired:has-text('Nothing fired')")
+    assert page.locator("#thread-messages li").count() == 1
+    assert page.text_content("#list-body tr.ended td.state") == "○ ended"
+    patch = f"/v1/sms/conversations/{page.locator('#list-body tr').first.get_attribute('data-id')}"
+    assert _journal(server) == [("POST", "/v1/sms/send"), ("PATCH", patch)]
+    assert httpx.get(f"{server.url}/_mock/requests").json()["requests"][1]["body"] == {"is_active": False}
+
+
+def test_delete_asks_first_then_moves_it_under_deleted(page, server) -> None:
+    kept = _send(server, "+15550006666", "Kept conversation")
+    doomed = _send(server, "+15550007777", "Conversation to delete")
+    page.wait_for_selector("#list-summary:has-text('2 conversations match')")
+    assert page.locator("#deleted-empty").is_visible()
+    page.click("#list-body tr:has-text('+15550007777')")
+    page.wait_for_selector("#thread-messages li:has-text('Conversation to delete')")
+    dialogs: list[str] = []
+
+    def answer_no(dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", answer_no)
+    page.click("#delete-conversation")
+    assert dialogs and doomed in dialogs[0] and "cannot be undone" in dialogs[0]
+    assert httpx.get(f"{server.url}/v1/sms/conversations/{doomed}", headers=KEY).status_code == 200  # cancelled
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#delete-conversation")
+    page.wait_for_selector("#thread-action:has-text('HTTP 200: Conversation and all associated messages deleted')")
+    row = page.locator("#deleted-body tr:has-text('+15550007777')")
+    row.wait_for()
+    assert "✕ deleted" in row.text_content() and "2026-01-05 09:00:00Z" in row.text_content()  # deleted_at
+    assert page.text_content("#deleted-count") == "(1)"
+    page.wait_for_selector("#list-summary:has-text('1 conversation matches')")
+    assert page.locator("#list-body tr:has-text('+15550007777')").count() == 0
+    assert page.locator("#list-body tr").first.get_attribute("data-id") == kept
+    page.wait_for_selector(f"#thread-empty:has-text('Conversation {doomed} was deleted at 2026-01-05 09:00:00Z')")
+    assert _journal(server) == [
+        ("POST", "/v1/sms/send"),
+        ("POST", "/v1/sms/send"),
+        ("GET", f"/v1/sms/conversations/{doomed}"),  # this test's own check after the cancelled confirm
+        ("DELETE", f"/v1/sms/conversations/{doomed}"),
+    ]
+    other = {"api_key": "sk-other", "agent_numbers": [{"number": "+15557770000"}]}
+    assert httpx.post(f"{server.url}/_mock/accounts", json=other).status_code == 201
+    page.reload()  # the account picker is filled once, at load
+    page.select_option("#account", "sk-other")
+    page.wait_for_selector("#deleted-count:has-text('(0)')")  # deleted conversations are per account
+    assert page.locator("#deleted-body tr").count() == 0
+
+
+def test_a_timed_out_conversation_made_active_again_then_ended_reads_ended(page, server) -> None:
+    conversation_id = _send(server, "+15550008888", "Reply to keep your booking.")
+    page.click("#list-body tr:has-text('+15550008888')")
+    page.fill("#advance-by", "15m")
+    page.click("#advance-form button")
+    page.wait_for_selector("#list-body tr.timed-out")
+    assert page.text_content("#thread-state") == "◌ timed out"
+    page.click("#end-conversation")  # on an ended conversation: "Make active again"
+    page.wait_for_selector("#thread-state:has-text('● active')")
+    page.click("text=+1 min")
+    page.wait_for_selector("#fired:has-text('Nothing fired')")
+    page.click("#end-conversation")
+    page.wait_for_selector("#thread-state:has-text('○ ended')")
+    # the mock keeps timed_out_at after a reactivation; the page reads it only while updated_at has not moved on
+    detail = httpx.get(f"{server.url}/_mock/conversations/{conversation_id}", headers=KEY).json()["data"]
+    assert detail["timed_out_at"] == "2026-01-05T09:15:00.000Z" and detail["updated_at"] == "2026-01-05T09:16:00.000Z"
+    assert page.text_content("#list-body tr:has-text('+15550008888') td.state") == "○ ended"

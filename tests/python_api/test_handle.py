@@ -130,3 +130,88 @@ def test_reset_returns_to_the_configured_state(served) -> None:
 def test_url_needs_a_started_mock() -> None:
     with pytest.raises(RuntimeError, match="not serving"):
         _ = BlandMock().url
+
+
+def _send(mock: BlandMock, client: httpx.Client, **fields: object) -> dict:
+    body = {"user_number": USER, "agent_number": mock.agent_number, "agent_message": "Your order shipped", **fields}
+    response = client.post("/v1/sms/send", json=body, headers={"authorization": mock.api_key})
+    assert response.status_code == 200, response.text
+    return response.json()["data"]
+
+
+def test_conversation_and_messages_read_what_a_send_stored(served) -> None:
+    mock, client = served
+    mock.clock.set("2026-02-01T12:00:00Z")
+    sent = _send(mock, client)
+    conversation = mock.conversation(sent["conversation_id"])
+    assert conversation["is_active"] is True and conversation["message_count"] == 1
+    assert conversation["last_message"] == "Your order shipped"
+    assert conversation["next_timer"] == {"kind": "warning", "due_at": "2026-02-01T12:10:00.000Z"}  # a send starts it
+    [message] = mock.messages(sent["conversation_id"])
+    assert message["id"] == sent["message_id"]  # the id the send answered
+    assert (message["sender"], message["kind"], message["message"]) == ("AGENT", "message", "Your order shipped")
+    again = _send(mock, client, agent_message="Still there?")  # the pair's active conversation continues
+    assert again["conversation_id"] == sent["conversation_id"]
+    mock.clock.advance("15m")
+    assert [m["kind"] for m in mock.messages(sent["conversation_id"])] == ["message", "message", "warning", "timeout"]
+    ended = mock.conversation(sent["conversation_id"])
+    assert ended["is_active"] is False and ended["timed_out_at"] == "2026-02-01T12:15:00.000Z"
+
+
+def test_numbers_and_update_number_match_the_api(served) -> None:
+    mock, client = served
+    headers = {"authorization": mock.api_key}
+    _send(mock, client)
+    [number] = mock.numbers()
+    assert number["phone_number"] == mock.agent_number and number["conversation_count"] == 1
+    assert number["sms_config"]["time_out"] == 900 and number["sms_config"]["webhook"] is None  # unset ones shown
+    assert mock.numbers(mock.api_key) == client.get("/v1/sms/numbers", headers=headers).json()["data"]
+
+    settings = mock.update_number(mock.agent_number, time_out=60, warning_time=None, timeout_message="Closed.")
+    assert (settings["time_out"], settings["warning_time"], settings["timeout_message"]) == (60, None, "Closed.")
+    assert settings["warning_message"] == mock.numbers()[0]["sms_config"]["warning_message"]  # left out: kept
+    assert client.get("/v1/sms/numbers", headers=headers).json()["data"][0]["sms_config"] == settings
+    mock.clock.freeze()
+    later = _send(mock, client, user_number="+15550002222")  # a conversation opened afterwards uses them
+    assert [f["kind"] for f in mock.clock.advance(60)] == ["timeout"]
+    assert mock.messages(later["conversation_id"])[-1]["message"] == "Closed."
+
+    with pytest.raises(MockError, match="warning_time: must be less than"):
+        mock.update_number(mock.agent_number, warning_time=60)
+    assert mock.numbers()[0]["sms_config"]["warning_time"] is None  # a refused update changes nothing
+    with pytest.raises(MockError, match="not an agent number of any account"):
+        mock.update_number("+15559998888", time_out=60)
+    with pytest.raises(MockError, match="time_out"):
+        mock.update_number(mock.agent_number, time_out="soon")
+    other = mock.add_account("+15557770002")
+    assert [n["phone_number"] for n in mock.numbers(other["api_key"])] == ["+15557770002"]
+    assert mock.update_number("+15557770002", time_out=30)["time_out"] == 30  # any account's number
+    with pytest.raises(MockError, match="no account has this key"):
+        mock.numbers("sk-nobody")
+
+
+def test_deleted_lists_conversations_deleted_over_the_api(served) -> None:
+    mock, client = served
+    headers = {"authorization": mock.api_key}
+    mock.clock.set("2026-02-01T12:00:00Z")
+    first = _send(mock, client)["conversation_id"]
+    second = _send(mock, client, user_number="+15550002222")["conversation_id"]
+    other = mock.add_account("+15557770003")
+    assert mock.deleted() == []
+    mock.clock.advance("1m")
+    assert client.delete(f"/v1/sms/conversations/{first}", headers=headers).status_code == 200
+    mock.clock.advance("1m")
+    assert client.delete(f"/v1/sms/conversations/{second}", headers=headers).status_code == 200
+    gone = mock.deleted()
+    assert [(c["id"], c["deleted_at"]) for c in gone] == [
+        (second, "2026-02-01T12:02:00.000Z"),  # newest first
+        (first, "2026-02-01T12:01:00.000Z"),
+    ]
+    assert gone[1]["last_message"] == "Your order shipped" and gone[1]["message_count"] == 1
+    assert mock.deleted(mock.api_key) == gone and mock.deleted(other["api_key"]) == []
+    with pytest.raises(MockError, match=r"not found \(deleted at 2026-02-01T12:01:00.000Z\)"):
+        mock.conversation(first)
+    with pytest.raises(MockError, match="deleted at"):
+        mock.messages(second)
+    mock.reset()
+    assert mock.deleted() == []

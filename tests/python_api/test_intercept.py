@@ -162,3 +162,81 @@ def test_decorator_form_gives_the_mock_to_the_function() -> None:
 
     assert send() == 200
     assert _run(send_async()) == 200
+
+
+def _requests_call(method: str, url: str, body: dict | None, headers: dict) -> tuple[int, dict]:
+    response = requests.request(method, url, json=body, headers=headers)
+    return response.status_code, response.json()
+
+
+def _httpx_call(method: str, url: str, body: dict | None, headers: dict) -> tuple[int, dict]:
+    response = httpx.request(method, url, json=body, headers=headers)  # httpx.delete() takes no body; request() does
+    return response.status_code, response.json()
+
+
+def _httpx_async_call(method: str, url: str, body: dict | None, headers: dict) -> tuple[int, dict]:
+    async def call() -> tuple[int, dict]:
+        async with httpx.AsyncClient() as client:
+            response = await client.request(method, url, json=body, headers=headers)
+            return response.status_code, response.json()
+
+    return _run(call())
+
+
+def _urllib_call(method: str, url: str, body: dict | None, headers: dict) -> tuple[int, dict]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"content-type": "application/json", **headers}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+@pytest.mark.parametrize(
+    "call",
+    [_requests_call, _httpx_call, _httpx_async_call, _urllib_call],
+    ids=["requests", "httpx", "httpx-async", "urllib"],
+)
+def test_send_get_patch_and_delete_with_json_bodies_reach_the_mock(call, no_sockets) -> None:
+    with intercept() as mock:
+        auth = {"authorization": mock.api_key}
+        body = {"user_number": "+15550001111", "agent_number": mock.agent_number, "agent_message": "hi from the app"}
+        status, sent = call("POST", f"{API}/send", body, {**auth, "idempotency-key": "order-1"})
+        assert status == 200 and sent["data"]["message"] == "SMS sent successfully"
+        conversation_id, message_id = sent["data"]["conversation_id"], sent["data"]["message_id"]
+        assert call("POST", f"{API}/send", body, {**auth, "idempotency-key": "order-1"}) == (200, sent)  # a replay
+        status, one = call("GET", f"{API}/conversations/{conversation_id}", None, auth)
+        assert status == 200 and [(m["id"], m["sender"], m["text"]) for m in one["data"]["messages"]] == [
+            (message_id, "AGENT", "hi from the app")
+        ]
+        status, numbers = call("GET", f"{API}/numbers", None, auth)
+        assert status == 200 and numbers["data"][0]["conversation_count"] == 1
+        update = {"phone_number": mock.agent_number, "time_out": 120, "warning_time": 60}
+        status, updated = call("POST", f"{API}/number/update", update, auth)
+        assert status == 200 and updated["data"]["sms_config"]["time_out"] == 120
+        assert mock.numbers()[0]["sms_config"]["warning_time"] == 60
+
+        status, removed = call(
+            "DELETE", f"{API}/conversations/{conversation_id}/messages", {"message_ids": [message_id]}, auth
+        )
+        assert status == 200 and removed["data"]["deleted_count"] == 1
+        assert mock.messages(conversation_id) == []
+        status, patched = call("PATCH", f"{API}/conversations/{conversation_id}", {"is_active": False}, auth)
+        assert status == 200 and patched["conversation"]["is_active"] is False  # answered without `data`
+        assert mock.conversation(conversation_id)["is_active"] is False
+        status, refused = call("PATCH", f"{API}/conversations/{conversation_id}", {"is_active": "no"}, auth)
+        assert status == 400 and refused["errors"][0]["error"] == "INVALID_FIELD"  # the body was read
+        status, deleted = call("DELETE", f"{API}/conversations/{conversation_id}", None, auth)
+        assert status == 200 and deleted["data"]["message"].startswith("Conversation and all associated")
+        assert [c["id"] for c in mock.deleted()] == [conversation_id]
+        assert call("GET", f"{API}/conversations/{conversation_id}", None, auth)[0] == 404
+
+        mock.assert_request_made(
+            "PATCH", f"/v1/sms/conversations/{conversation_id}", body={"is_active": False}, count=1
+        )
+        mock.assert_request_made("DELETE", "/v1/sms/conversations/*/messages", body={"message_ids": [message_id]})
+        mock.assert_request_made("POST", "/v1/sms/send", body={"agent_message": "hi from the app"}, count=2)
+        assert mock.requests("POST", "/v1/sms/send")[0]["headers"]["idempotency-key"] == "order-1"

@@ -36,6 +36,13 @@ def test_marker_chooses_the_accounts(bland_mock):
 
 def test_shared_mock_first(bland_mock_shared):
     bland_mock_shared.add_account(["+15559990000"], api_key="sk-extra")
+    bland_mock_shared.update_number(bland_mock_shared.agent_number, time_out=60, warning_time=None)
+    headers = {"authorization": bland_mock_shared.api_key}
+    body = {"user_number": "+15550001111", "agent_number": bland_mock_shared.agent_number, "agent_message": "hi"}
+    sent = httpx.post(f"{bland_mock_shared.url}/v1/sms/send", json=body, headers=headers).json()["data"]
+    assert bland_mock_shared.messages(sent["conversation_id"])[0]["id"] == sent["message_id"]
+    httpx.delete(f"{bland_mock_shared.url}/v1/sms/conversations/{sent['conversation_id']}", headers=headers)
+    assert [c["id"] for c in bland_mock_shared.deleted()] == [sent["conversation_id"]]
     bland_mock_shared.faults.add(status=500)
     r = httpx.get(f"{bland_mock_shared.url}/v1/sms/conversations", headers={"authorization": "sk-extra"})
     assert r.status_code == 500
@@ -44,6 +51,8 @@ def test_shared_mock_first(bland_mock_shared):
 def test_shared_mock_second_sees_a_clean_mock(bland_mock_shared, bland_mock_session):
     assert bland_mock_shared is bland_mock_session
     assert bland_mock_shared.faults.list() == [] and bland_mock_shared.requests() == []
+    assert bland_mock_shared.deleted() == []
+    assert bland_mock_shared.numbers()[0]["sms_config"]["time_out"] == 900  # the config's settings are back
     r = httpx.get(f"{bland_mock_shared.url}/v1/sms/conversations", headers={"authorization": "sk-extra"})
     assert r.status_code == 401
 

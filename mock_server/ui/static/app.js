@@ -6,7 +6,9 @@ const FIELDS = ["created_at", "updated_at", "user_number", "agent_number", "is_a
 const OPERATORS = ["eq", "contains", "startsWith", "endsWith", "gt", "gte", "lt", "lte"];
 
 const state = { accounts: [], key: null, page: 1, totalPages: 0, selected: null, version: null,
-  traffic: null, capabilities: [], clock: { now: 0, frozen: false, readAt: 0 }, timer: null };
+  traffic: null, capabilities: [], clock: { now: 0, frozen: false, readAt: 0 }, timer: null, thread: null,
+  deleted: [] };
+const NO_SELECTION = "Select a conversation to see its messages.";
 
 const $ = (id) => document.getElementById(id);
 
@@ -20,14 +22,22 @@ function el(tag, text, className) {
 // A server started with a control token answers 401 on /_mock/*: ask once, keep it for this tab.
 function controlToken() { return sessionStorage.getItem("bland-sms-mock-token"); }
 
-// Every call but a create sent from the form is the page refreshing itself: `x-mock-inspector` keeps it out
-// of the request journal and the fault rules, so they hold only what clients (and this form) sent.
-async function api(method, path, { body, key, client = false } = {}, retried = false) {
-  const headers = client ? {} : { "x-mock-inspector": "refresh" };
+// Every call is the page refreshing itself, except what the user asks for (`client: true`: the form's create
+// or send, ending or deleting a conversation): `x-mock-inspector` keeps the refreshes out of the request
+// journal and the fault rules, so they hold only what clients (and the user's own actions here) sent.
+// `asAccount` is for control calls that answer per account (`/_mock/deleted`): the key goes in
+// `authorization` and a control token, if any, in `x-mock-token`.
+async function api(method, path, options = {}, retried = false) {
+  const { body, key, client = false, asAccount = false, headers: extra = {} } = options;
+  const headers = client ? { ...extra } : { ...extra, "x-mock-inspector": "refresh" };
   const control = path.startsWith("/_mock/");
-  // With a control token the control API finds a conversation by its id alone, so the token takes the header.
-  if (control && controlToken()) headers.authorization = `Bearer ${controlToken()}`;
-  else if (key) headers.authorization = key;
+  if (control && controlToken() && asAccount) {
+    headers["x-mock-token"] = controlToken();
+    if (key) headers.authorization = key;
+  } else if (control && controlToken()) {
+    // With a control token the control API finds a conversation by its id alone, so the token takes the header.
+    headers.authorization = `Bearer ${controlToken()}`;
+  } else if (key) headers.authorization = key;
   if (body !== undefined) headers["content-type"] = "application/json";
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   let json = null;
@@ -40,7 +50,7 @@ async function api(method, path, { body, key, client = false } = {}, retried = f
       : "This mock needs its control token (sent as authorization: Bearer …):");
     if (token) {
       sessionStorage.setItem("bland-sms-mock-token", token.trim());
-      return api(method, path, { body, key, client }, true);
+      return api(method, path, options, true);
     }
     sessionStorage.removeItem("bland-sms-mock-token");
   }
@@ -161,12 +171,26 @@ async function loadList() {
   const timedOut = ended.length
     ? (await api("GET", `/_mock/ui/timed-out?ids=${ended.map(encodeURIComponent).join(",")}`)).json?.timed_out || {}
     : {};
-  $("list-body").replaceChildren(...json.data.map((item) => renderRow(item, item.id in timedOut)));
+  const rows = json.data.map((item) => renderRow(item, endedByTimeout(timedOut[item.id], item.updated_at)));
+  $("list-body").replaceChildren(...rows);
+}
+
+// The API says whether a conversation is active and, in `timed_out_at`, whether it timed out; it does not say
+// whether an ended one was archived by `new_conversation` or ended by a PATCH, so those are both "ended".
+// `timed_out_at` stays set when a timed-out conversation is made active again, so it counts only while the
+// conversation has not changed since (`updated_at` is stamped with the timeout's instant when it fires).
+function endedByTimeout(timedOutAt, updatedAt) {
+  return Boolean(timedOutAt) && !(Date.parse(updatedAt) > Date.parse(timedOutAt));
+}
+
+function stateOf(isActive, timedOut) {
+  if (isActive) return { label: "● active", className: "active" };
+  return timedOut ? { label: "◌ timed out", className: "ended timed-out" } : { label: "○ ended", className: "ended" };
 }
 
 function renderRow(item, timedOut = false) {
-  const label = item.is_active ? "● active" : (timedOut ? "◌ timed out" : "○ archived");
-  const row = el("tr", null, item.is_active ? "active" : (timedOut ? "archived timed-out" : "archived"));
+  const { label, className } = stateOf(item.is_active, timedOut);
+  const row = el("tr", null, className);
   row.tabIndex = 0;
   row.dataset.id = item.id;
   if (item.id === state.selected) row.setAttribute("aria-selected", "true");
@@ -175,10 +199,34 @@ function renderRow(item, timedOut = false) {
     el("td", item.user_number), el("td", item.agent_number, "wide-only"), el("td", item.message_count),
     el("td", item.last_message, "last"), el("td", shortTime(item.updated_at), "when wide-only"),
   );
-  const open = () => { state.selected = item.id; loadThread(); loadList(); };
+  const open = () => { state.selected = item.id; $("thread-action").textContent = ""; loadThread(); loadList(); };
   row.addEventListener("click", open);
   row.addEventListener("keydown", (event) => { if (event.key === "Enter") open(); });
   return row;
+}
+
+// ------------------------------------------------------------------------------------------- deleted
+
+async function loadDeleted() {
+  const section = $("deleted-section");
+  if (!state.capabilities.includes("deleted") || !state.key) { section.hidden = true; return; }
+  const { status, json } = await api("GET", "/_mock/deleted", { key: state.key, asAccount: true });
+  if (status !== 200) return;
+  state.deleted = json.data || [];
+  section.hidden = false;
+  $("deleted-count").textContent = `(${state.deleted.length})`;
+  $("deleted-empty").hidden = state.deleted.length > 0;
+  $("deleted-wrap").hidden = state.deleted.length === 0;
+  $("deleted-body").replaceChildren(...state.deleted.slice(0, 100).map((item) => {
+    const row = el("tr", null, "gone");
+    row.dataset.id = item.id;
+    row.title = `${item.id}, deleted at ${item.deleted_at}`;
+    row.append(
+      el("td", "✕ deleted", "state"), el("td", item.user_number), el("td", item.agent_number, "wide-only"),
+      el("td", item.message_count), el("td", item.last_message, "last"), el("td", shortTime(item.deleted_at), "when"),
+    );
+    return row;
+  }));
 }
 
 // ---------------------------------------------------------------------------------------------- thread
@@ -190,16 +238,21 @@ async function loadThread() {
     api("GET", `/_mock/conversations/${encodeURIComponent(state.selected)}/messages`, { key: state.key }),
   ]);
   if (detail.status !== 200 || history.status !== 200) {
-    state.selected = null;
-    $("thread").hidden = true;
-    $("thread-empty").hidden = false;
+    const gone = state.deleted.find((item) => item.id === state.selected);
+    showNoThread(gone ? `Conversation ${gone.id} was deleted at ${shortTime(gone.deleted_at)}.` : NO_SELECTION);
     return;
   }
   const c = detail.json.data;
+  state.thread = c;
   $("thread-empty").hidden = true;
   $("thread").hidden = false;
+  const timedOut = endedByTimeout(c.timed_out_at, c.updated_at);
+  const shown = stateOf(c.is_active, timedOut);
+  $("thread-state").textContent = shown.label;
+  $("thread-state").className = `state-badge ${shown.className}`;
+  $("end-conversation").textContent = c.is_active ? "End conversation" : "Make active again";
   const meta = [
-    ["Conversation", c.id], ["State", c.is_active ? "active" : (c.timed_out_at ? "timed out" : "archived")],
+    ["Conversation", c.id], ["State", c.is_active ? "active" : (timedOut ? "timed out" : "ended")],
     ["User", c.user_number], ["Agent", c.agent_number], ["Created", shortTime(c.created_at)],
     ["Timed out at", shortTime(c.timed_out_at)], ["Pathway", c.curr_pathway_id ?? "—"],
     ["Version", c.curr_pathway_version ?? "—"], ["Node", c.current_node_id ?? "—"],
@@ -215,6 +268,43 @@ async function loadThread() {
     bubble.append(el("span", label, "who"), el("p", m.message, "text"), el("time", shortTime(m.created_at)));
     return bubble;
   }));
+}
+
+function showNoThread(text) {
+  state.selected = null;
+  state.thread = null;
+  state.timer = null;
+  $("thread").hidden = true;
+  $("thread-empty").textContent = text;
+  $("thread-empty").hidden = false;
+}
+
+// Ending and deleting are the user's own requests: sent as a client would, so the journal records them.
+async function setActive() {
+  if (!state.thread) return;
+  const path = `/v1/sms/conversations/${encodeURIComponent(state.thread.id)}`;
+  const body = { is_active: !state.thread.is_active };
+  const { status, json } = await api("PATCH", path, { body, key: state.key, client: true });
+  reportAction(`PATCH ${path} ${JSON.stringify(body)}`, status, json?.message, json);
+  await poll(true);
+}
+
+async function deleteConversation() {
+  if (!state.thread) return;
+  const id = state.thread.id;
+  const question = `Delete conversation ${id} (${state.thread.user_number}) and all its messages? This cannot be undone.`;
+  if (!window.confirm(question)) return;
+  const path = `/v1/sms/conversations/${encodeURIComponent(id)}`;
+  const { status, json } = await api("DELETE", path, { key: state.key, client: true });
+  reportAction(`DELETE ${path}`, status, json?.data?.message, json);
+  await poll(true);
+}
+
+function reportAction(request, status, message, json) {
+  const errors = (json?.errors || []).map((e) => `${e.error}: ${e.message}`).join("; ");
+  const outcome = [message, errors].filter(Boolean).map((text) => `: ${text}`).join("");
+  $("thread-action").textContent = `${request} → HTTP ${status}${outcome}`;
+  $("thread-action").classList.toggle("error", status !== 200);
 }
 
 function renderTimer() {
@@ -249,25 +339,49 @@ async function moveClock(command) {
 
 // ------------------------------------------------------------------------------------------ create form
 
+function formMode(form) { return form.elements.mode.value; }
+
+// Create and send share the form; the fields only one of them has are hidden and disabled (left out) in the other.
+function switchMode(form) {
+  const send = formMode(form) === "send";
+  form.querySelectorAll("[data-mode]").forEach((label) => {
+    const on = label.dataset.mode === (send ? "send" : "create");
+    label.hidden = !on;
+    label.querySelectorAll("input, select").forEach((input) => { input.disabled = !on; });
+  });
+  $("message-label").textContent = send ? "agent_message (left empty: the mock's stand-in AI text)" : "Message";
+  form.elements.message.required = !send;
+  $("create-submit").textContent = send ? "Send as agent" : "Send create";
+}
+
 function createBody(form) {
   const data = new FormData(form);
   const body = {};
+  const send = formMode(form) === "send";
   for (const [name, raw] of data.entries()) {
     const value = String(raw).trim();
+    if (name === "mode" || name === "idempotency_key") continue;
     if (name === "new_conversation") body.new_conversation = true;
     else if (value === "") continue;
     else if (name === "time_out" || name === "warning_time") body[name] = /^\d+$/.test(value) ? Number(value) : value;
     else if (name === "request_data") { try { body[name] = JSON.parse(value); } catch (_) { body[name] = value; } }
-    else body[name] = name === "message" ? String(raw) : value;
+    else if (name === "message") body[send ? "agent_message" : "message"] = String(raw);
+    else body[name] = value;
   }
   return body;
 }
 
 async function sendCreate(event) {
   event.preventDefault();
-  const body = createBody(event.target);
-  $("create-request").textContent = `POST /v1/sms/create\nauthorization: ${state.key}\n\n${JSON.stringify(body, null, 2)}`;
-  const { status, json } = await api("POST", "/v1/sms/create", { body, key: state.key, client: true });
+  const form = event.target;
+  const body = createBody(form);
+  const path = formMode(form) === "send" ? "/v1/sms/send" : "/v1/sms/create";
+  const headers = {};
+  const idempotencyKey = formMode(form) === "send" ? form.elements.idempotency_key.value.trim() : "";
+  if (idempotencyKey) headers["idempotency-key"] = idempotencyKey;
+  const shownHeaders = [`authorization: ${state.key}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+  $("create-request").textContent = `POST ${path}\n${shownHeaders.join("\n")}\n\n${JSON.stringify(body, null, 2)}`;
+  const { status, json } = await api("POST", path, { body, key: state.key, client: true, headers });
   $("create-response").textContent = `HTTP ${status}\n\n${JSON.stringify(json, null, 2)}`;
   if (status === 200) {
     state.selected = json.data.conversation_id;
@@ -331,7 +445,8 @@ async function poll(force = false) {
   state.clock = { now: json.now, frozen: json.frozen, readAt: Date.now() };
   renderClock();
   const work = [];
-  if (force || json.version !== state.version) work.push(loadList(), loadThread());
+  // The deleted list first: a thread that is gone is then shown as deleted, with the instant.
+  if (force || json.version !== state.version) work.push(loadList(), loadDeleted().then(loadThread));
   if (force || json.traffic !== state.traffic) work.push(loadJournal(), loadFaults());
   state.version = json.version;
   state.traffic = json.traffic;
@@ -351,11 +466,12 @@ async function start() {
   await loadAccounts();
   $("account").addEventListener("change", (event) => {
     state.key = event.target.value;
-    state.selected = null;
-    $("thread").hidden = true;
-    $("thread-empty").hidden = false;
+    state.deleted = [];
+    showNoThread(NO_SELECTION);
+    $("thread-action").textContent = "";
     renderAgentNumbers();
     reloadFromFirstPage();
+    loadDeleted();
   });
   $("list-form").addEventListener("submit", (event) => { event.preventDefault(); reloadFromFirstPage(); });
   ["sort-by", "sort-dir", "page-size"].forEach((id) => $(id).addEventListener("change", reloadFromFirstPage));
@@ -373,6 +489,11 @@ async function start() {
   });
   $("set-form").addEventListener("submit", (event) => { event.preventDefault(); moveClock({ set: $("set-to").value.trim(), freeze: state.clock.frozen }); });
   $("create-form").addEventListener("submit", sendCreate);
+  $("create-form").querySelectorAll("input[name=mode]").forEach((radio) =>
+    radio.addEventListener("change", () => switchMode($("create-form"))));
+  switchMode($("create-form"));
+  $("end-conversation").addEventListener("click", setActive);
+  $("delete-conversation").addEventListener("click", deleteConversation);
   $("fault-form").addEventListener("submit", addFault);
   $("faults-clear").addEventListener("click", async () => { await api("DELETE", "/_mock/faults"); await loadFaults(); });
   $("journal-clear").addEventListener("click", async () => { await api("DELETE", "/_mock/requests"); await loadJournal(); });
