@@ -364,7 +364,7 @@ def test_a_timed_out_conversation_made_active_again_then_ended_reads_ended(page,
     page.wait_for_selector("#fired:has-text('Nothing fired')")
     page.click("#end-conversation")
     page.wait_for_selector("#thread-state:has-text('○ ended')")
-    # the mock keeps timed_out_at after a reactivation; the page reads it only while updated_at has not moved on
+    # a reactivation clears timed_out_at (update.reactivate), so the PATCH-ended conversation reads ended
     detail = httpx.get(f"{server.url}/_mock/conversations/{conversation_id}", headers=KEY).json()["data"]
-    assert detail["timed_out_at"] == "2026-01-05T09:15:00.000Z" and detail["updated_at"] == "2026-01-05T09:16:00.000Z"
+    assert detail["timed_out_at"] is None and detail["updated_at"] == "2026-01-05T09:16:00.000Z"
     assert page.text_content("#list-body tr:has-text('+15550008888') td.state") == "○ ended"
