@@ -1,7 +1,9 @@
-"""The catalogue: broken targets (each breaks one rule; the check that must catch it) and benign ones.
+"""The catalogue: broken targets (each breaks a rule; the check that must catch it) and benign ones.
 
-Every entry names the rule of `rules.RULES` it stands for. Broken targets are judged by the checks of
-their check's suite; benign ones by the whole kit at the default level.
+Every entry names the rule of docs/contract.md it stands for, by its id (or a tuple of ids, when the
+target plainly breaks or chooses differently on several); the level of each is the document's, read with
+`load_rules()`. A broken target is judged by its check alone; a benign one by the whole kit at the
+default level.
 """
 
 from __future__ import annotations
@@ -287,33 +289,57 @@ def _default_key(call: Call) -> Call:
     return call
 
 
+def _generated(item: dict[str, Any]) -> None:
+    item.update(summary="The customer confirmed Thursday.", disposition_tag="resolved", citation_variables={})
+
+
+def _unset_as_empty_text(item: dict[str, Any]) -> None:
+    for name in ("summary", "disposition_tag"):
+        if item.get(name) is None:
+            item[name] = ""
+
+
 def _page_shift(call: Call, body: dict[str, Any], items: list[dict[str, Any]]) -> dict[str, Any]:
     return paged(call, body, items, start_shift=-1)
 
 
-BROKEN: dict[str, tuple[str, str, Callable[[], Mutant]]] = {
+Rules = str | tuple[str, ...]
+"""The docs/contract.md rule id an entry stands for, or several."""
+
+BROKEN: dict[str, tuple[Rules, str, Callable[[], Mutant]]] = {
     # pagination
-    "total_pages_rounded_down": ("list.total_pages", "list.pagination", lambda: Mutant(on_response=_floor_pages)),
+    "total_pages_rounded_down": ("list.page.total_pages", "list.pagination", lambda: Mutant(on_response=_floor_pages)),
     "total_items_is_page_length": (
-        "list.total_items",
+        "list.page.total_items",
         "list.pagination",
         lambda: Mutant(on_response=_total_items_is_page_length),
     ),
-    "pages_overlap_by_one": (
-        "list.walk_exactly_once",
-        "list.pagination",
-        lambda: Mutant(answer=_answer_list(_page_shift)),
+    "pages_overlap_by_one": ("list.page.walk", "list.pagination", lambda: Mutant(answer=_answer_list(_page_shift))),
+    "pages_one_short": ("list.page.count", "list.pagination", v.pages_one_short),
+    "ties_random_per_request": ("list.page.walk", "list.walk_ties", v.ties_random_per_request),
+    "current_page_off_by_one": ("list.page.current_page", "list.pagination", v.current_page_off_by_one),
+    "no_pagination_block": (("envelope.extra", "list.page.pagination"), "list.defaults", v.no_pagination_block),
+    "default_page_2": ("list.query.page.default", "list.defaults", lambda: Mutant(on_request=_query(page="2"))),
+    "default_page_size_10": (
+        "list.query.page_size.default",
+        "list.defaults",
+        lambda: Mutant(on_request=_query(pageSize="10")),
     ),
-    "ties_random_per_request": ("list.walk_exactly_once", "list.walk_ties", v.ties_random_per_request),
-    "current_page_off_by_one": ("list.current_page", "list.pagination", v.current_page_off_by_one),
-    "no_pagination_block": ("list.pagination_block", "list.defaults", v.no_pagination_block),
-    "default_page_size_10": ("list.defaults", "list.defaults", lambda: Mutant(on_request=_query(pageSize="10"))),
-    "default_sort_ascending": ("list.defaults", "list.defaults", v.default_sort_ascending),
-    "archived_hidden": ("list.own_conversations", "list.pagination", v.archived_hidden),
+    "default_sort_by_message_count": (
+        "list.query.sort_by.default",
+        "list.defaults",
+        lambda: Mutant(on_request=_query(sortBy="message_count")),
+    ),
+    "default_sort_ascending": ("list.query.sort_dir.default", "list.defaults", v.default_sort_ascending),
+    "archived_hidden": ("list.filter.scope", "list.pagination", v.archived_hidden),
     # sorting
-    "sort_direction_inverted": ("list.sort_direction", "list.sorting", lambda: Mutant(on_request=_query(swap_dir="1"))),
+    "sort_direction_inverted": (
+        ("list.query.sort_dir", "list.sort.order"),
+        "list.sorting",
+        lambda: Mutant(on_request=_query(swap_dir="1")),
+    ),
     "sort_by_ignored": (
-        "list.sort_keys",
+        ("list.query.sort_by", "list.sort.order"),
         "list.sorting",
         lambda: Mutant(
             on_request=lambda c: (
@@ -321,120 +347,167 @@ BROKEN: dict[str, tuple[str, str, Callable[[], Mutant]]] = {
             )
         ),
     ),
+    "sort_drops_nulls": ("list.sort.same_set", "list.sorting", v.sort_drops_nulls),
     "unknown_sort_by_accepted": (
-        "list.sort_by_invalid",
+        "list.query.sort_by.other",
         "list.rejects_bad_query",
         lambda: v.unknown_sort_accepted("sortBy", v.SORT_KEYS),
     ),
     "unknown_sort_dir_accepted": (
-        "list.sort_dir_invalid",
+        "list.query.sort_dir.other",
         "list.rejects_bad_query",
         lambda: v.unknown_sort_accepted("sortDir", {"asc", "desc"}),
     ),
-    "message_count_as_text": ("list.message_count_numeric", "list.counts_numeric", v.message_count_as_text),
+    "message_count_as_text": (("list.filter.order", "list.sort.order"), "list.counts_numeric", v.message_count_as_text),
     # filters, one operator each
+    "filters_ignored": ("list.filter.format", "list.filters", v.filters_ignored),
     "filter_is_active_ignored": (
-        "list.filter_fields_ops",
+        "list.filter.fields",
         "list.filters",
         lambda: Mutant(on_request=rewrite_filters(_drop(field="is_active"))),
     ),
     "filter_contains_as_starts_with": (
-        "list.filter_fields_ops",
+        ("list.filter.operators", "list.filter.substring"),
         "list.filters",
         lambda: Mutant(on_request=rewrite_filters(_operator("contains", "startsWith", "curr_pathway_id"))),
     ),
     "filter_ends_with_as_contains": (
-        "list.filter_fields_ops",
+        ("list.filter.operators", "list.filter.substring"),
         "list.filters",
         lambda: Mutant(on_request=rewrite_filters(_operator("endsWith", "contains"))),
     ),
     "filter_starts_with_as_contains": (
-        "list.filter_fields_ops",
+        ("list.filter.operators", "list.filter.substring"),
         "list.filters",
         lambda: Mutant(on_request=rewrite_filters(_operator("startsWith", "contains"))),
     ),
     "filter_eq_on_node_as_contains": (
-        "list.filter_fields_ops",
+        ("list.filter.operators", "list.filter.eq"),
         "list.filters",
         lambda: Mutant(on_request=rewrite_filters(_operator("eq", "contains", "current_node_id"))),
     ),
     "filter_gt_as_gte": (
-        "list.filter_order_ops",
+        "list.filter.order",
         "list.filters",
         lambda: Mutant(on_request=rewrite_filters(_operator("gt", "gte"))),
     ),
     "filter_lt_ignored": (
-        "list.filter_order_ops",
+        "list.filter.order",
         "list.filters",
         lambda: Mutant(on_request=rewrite_filters(_drop(operator="lt"))),
     ),
     "filter_lte_as_lt": (
-        "list.filter_order_ops",
+        "list.filter.order",
         "list.filters",
         lambda: Mutant(on_request=rewrite_filters(_operator("lte", "lt"))),
     ),
-    "filter_timestamps_as_text": ("list.filter_order_ops", "list.filters", timestamps_filtered_as_text),
-    "filter_eq_timestamps_as_text": ("list.filter_eq_typed", "list.filters", v.timestamps_eq_as_text),
-    "only_first_filter_applied": ("list.filters_anded", "list.filters", v.only_first_filter_applied),
+    "filter_timestamps_as_text": (
+        ("list.filter.typed", "list.filter.order"),
+        "list.filters",
+        timestamps_filtered_as_text,
+    ),
+    "filter_eq_timestamps_as_text": ("list.filter.eq", "list.filters", v.timestamps_eq_as_text),
+    "only_first_filter_applied": ("list.filter.all", "list.filters", v.only_first_filter_applied),
     # create semantics
+    "api_elsewhere": ("common.base_path", "create.envelope", v.api_elsewhere),
+    "create_answers_201": ("status.success", "create.envelope", v.create_answers_201),
     "append_starts_new_conversations": (
-        "create.append_active",
+        ("create.append", "create.field.new_conversation.default"),
         "create.appends",
         lambda: Mutant(on_request=rewrite_create(lambda b: {**b, "new_conversation": True})),
     ),
-    "concurrent_creates_race": ("create.single_active", "create.concurrent_appends", v.creates_race),
+    "ended_pair_needs_new_conversation": (
+        "create.open",
+        "timeouts.warning_then_timeout",
+        v.ended_pair_needs_new_conversation,
+    ),
+    "concurrent_creates_race": ("create.one_active", "create.concurrent_appends", v.creates_race),
     "message_count_stuck_at_one": (
-        "create.append_fields",
+        ("create.append.updates", "list.item.message_count"),
         "create.appends",
         lambda: Mutant(on_response=rewrite_items(lambda i: i.update(message_count=1))),
     ),
-    "last_message_never_updates": ("create.append_fields", "create.appends", last_message_never_updates),
-    "updated_at_stuck_when_active": ("create.append_fields", "create.appends", v.updated_at_stuck_when_active),
-    "last_message_uppercased": ("create.message_stored", "create.appends", v.message_text_uppercased),
+    "last_message_never_updates": (
+        ("create.append.updates", "list.item.last_message"),
+        "create.appends",
+        last_message_never_updates,
+    ),
+    "updated_at_stuck_when_active": ("create.append.updates", "create.appends", v.updated_at_stuck_when_active),
+    "last_message_uppercased": ("create.stores", "create.appends", v.message_text_uppercased),
     "new_conversation_ignored": (
-        "create.new_conversation",
+        ("create.new_conversation.open", "create.new_conversation.archive", "create.field.new_conversation"),
         "create.new_conversation",
         lambda: Mutant(on_request=rewrite_create(lambda b: {k: v for k, v in b.items() if k != "new_conversation"})),
     ),
     "archived_still_active": (
-        "create.new_conversation",
+        "create.new_conversation.archive",
         "create.new_conversation",
         lambda: Mutant(on_response=rewrite_items(lambda i: i.update(is_active=True))),
     ),
     "request_data_replaces_variables": (
-        "create.request_data_merge",
+        ("create.request_data.merge", "list.item.variables"),
         "create.pathway_and_variables",
         request_data_replaces_variables,
     ),
+    "request_data_ignored": (
+        "create.field.request_data",
+        "create.pathway_and_variables",
+        lambda: v.field_dropped("request_data"),
+    ),
     "pathway_fields_reset": (
-        "create.pathway_fields_kept",
+        "create.pathway.keep",
         "create.pathway_and_variables",
         pathway_fields_reset_when_absent,
     ),
     "current_node_id_never_updates": (
-        "create.pathway_fields_given",
+        "create.pathway.replace",
         "create.pathway_and_variables",
         v.node_id_never_updates,
     ),
-    "no_workflow_id": ("create.response", "create.envelope", v.no_workflow_id),
+    "current_node_id_ignored": (
+        "create.field.current_node_id",
+        "create.pathway_and_variables",
+        lambda: v.field_dropped("current_node_id"),
+    ),
+    "curr_pathway_id_ignored": (
+        "create.field.curr_pathway_id",
+        "create.pathway_and_variables",
+        lambda: v.field_dropped("curr_pathway_id"),
+    ),
+    "curr_pathway_version_ignored": (
+        "create.field.curr_pathway_version",
+        "list.filters",
+        lambda: v.field_dropped("curr_pathway_version"),
+    ),
+    "no_workflow_id": (("create.response", "create.ids"), "create.envelope", v.no_workflow_id),
     "refused_create_still_stored": (
-        "create.refusal_stores_nothing",
+        "create.rejected_changes_nothing",
         "create.rejected_changes_nothing",
         v.refused_create_still_stored,
     ),
     # validation
     "accepts_invalid_phone_numbers": (
-        "create.e164",
+        ("phone.e164", "phone.e164.refused"),
         "create.rejects_bad_input",
         lambda: Mutant(on_request=rewrite_create(_fix_user_number)),
     ),
+    "missing_user_number_filled": (
+        "create.field.user_number",
+        "create.rejects_bad_input",
+        lambda: v.missing_field_filled("user_number", "+15550009999"),
+    ),
+    "missing_message_filled": (
+        "create.field.message",
+        "create.rejects_bad_input",
+        lambda: v.missing_field_filled("message", "(no message)"),
+    ),
     "accepts_unknown_sender": (
-        "create.sender_values",
+        "create.field.sender.other",
         "create.rejects_bad_input",
         lambda: Mutant(on_request=rewrite_create(_sender_to_user)),
     ),
     "coerces_wrong_types": (
-        "create.json_types",
+        "create.field.types",
         "create.rejects_bad_input",
         lambda: Mutant(
             on_request=rewrite_create(
@@ -442,14 +515,19 @@ BROKEN: dict[str, tuple[str, str, Callable[[], Mutant]]] = {
             )
         ),
     ),
-    "broken_json_accepted": ("common.json_body", "create.rejects_bad_input", v.broken_json_accepted),
+    "nonpositive_seconds_ignored": (
+        "create.field.seconds.positive",
+        "create.rejects_bad_input",
+        v.nonpositive_seconds_ignored,
+    ),
+    "broken_json_accepted": (("common.json", "status.refusal"), "create.rejects_bad_input", v.broken_json_accepted),
     "accepts_foreign_agent_number": (
-        "create.agent_number_owned",
+        "create.field.agent_number.owned",
         "create.agent_number_ownership",
         v.accepts_foreign_agent_number,
     ),
     "no_timeout_config_check": (
-        "create.warning_below_timeout",
+        "create.timeout_config.refused",
         "create.invalid_timeout_config",
         lambda: Mutant(on_request=rewrite_create(_drop_bad_warning)),
     ),
@@ -459,17 +537,31 @@ BROKEN: dict[str, tuple[str, str, Callable[[], Mutant]]] = {
         lambda: Mutant(on_response=lambda c, s, b: _errors(_server_error_on_bad_filters)(c, s, b)),
     ),
     # auth and isolation
-    "missing_key_gets_demo_data": ("auth.key_required", "auth.required", lambda: Mutant(on_request=_default_key)),
-    "unknown_key_gets_empty_list": ("auth.no_data_without_key", "auth.required", v.unknown_key_gets_empty_list),
+    "missing_key_gets_demo_data": (
+        ("auth.header", "auth.required"),
+        "auth.required",
+        lambda: Mutant(on_request=_default_key),
+    ),
+    "unknown_key_gets_empty_list": ("auth.required", "auth.required", v.unknown_key_gets_empty_list),
     "lists_every_account": ("auth.isolation", "auth.isolation", isolation_leak),
+    "shared_conversation_across_accounts": (
+        "auth.isolation.pairs",
+        "auth.isolation",
+        v.shared_conversation_across_accounts,
+    ),
     # timeouts
     "timed_out_at_when_observed": (
-        "timeouts.timed_out_at_due",
+        "timeouts.timed_out_at",
         "timeouts.warning_then_timeout",
         timed_out_at_when_observed,
     ),
+    "timed_out_at_not_filterable": (
+        "timeouts.timed_out_at.visible",
+        "timeouts.warning_then_timeout",
+        v.timed_out_at_not_filterable,
+    ),
     "user_reply_restarts_timer": (
-        "timeouts.user_cancels",
+        "timeouts.cancel",
         "timeouts.reply_cancels_timer",
         lambda: Mutant(
             on_request=rewrite_create(
@@ -481,17 +573,48 @@ BROKEN: dict[str, tuple[str, str, Callable[[], Mutant]]] = {
             )
         ),
     ),
-    "warning_after_user_reply": ("timeouts.user_cancels", "timeouts.reply_cancels_timer", v.warning_after_user_reply),
-    "default_sender_agent": ("create.sender_default", "timeouts.reply_cancels_timer", v.default_sender_agent),
+    "warning_after_user_reply": ("timeouts.cancel", "timeouts.reply_cancels_timer", v.warning_after_user_reply),
+    "default_sender_agent": ("create.field.sender", "timeouts.reply_cancels_timer", v.default_sender_agent),
     "agent_messages_start_no_timer": (
-        "timeouts.agent_starts_timer",
+        "timeouts.start",
         "timeouts.warning_then_timeout",
         v.agent_messages_start_no_timer,
     ),
+    "agent_follow_up_stops_timer": ("timeouts.restart", "timeouts.overrides", v.agent_follow_up_stops_timer),
     "warning_ends_conversation": ("timeouts.warning", "timeouts.warning_then_timeout", v.warning_ends_conversation),
-    "warning_not_counted": ("timeouts.warning_counts", "timeouts.warning_then_timeout", v.warning_not_counted),
-    "timeout_leaves_active": ("timeouts.timeout_ends", "timeouts.warning_then_timeout", v.timeout_leaves_active),
-    "time_out_override_dropped": ("create.timeout_overrides", "timeouts.overrides", v.time_out_override_dropped),
+    "warning_restarts_timer": (
+        "timeouts.warning.no_restart",
+        "timeouts.warning_then_timeout",
+        v.warning_restarts_timer,
+    ),
+    "warning_not_counted": ("list.item.message_count", "timeouts.warning_then_timeout", v.warning_not_counted),
+    "timeout_leaves_active": ("timeouts.end", "timeouts.warning_then_timeout", v.timeout_leaves_active),
+    "timeout_without_message": (
+        "timeouts.end.message",
+        "timeouts.warning_then_timeout",
+        v.timeout_without_message,
+    ),
+    "time_out_override_dropped": (
+        ("create.field.time_out", "timeouts.effective"),
+        "timeouts.overrides",
+        v.time_out_override_dropped,
+    ),
+    "warning_time_override_dropped": (
+        "create.field.warning_time",
+        "timeouts.overrides",
+        lambda: v.field_dropped("warning_time"),
+    ),
+    "warning_message_override_dropped": (
+        "create.field.warning_message",
+        "timeouts.overrides",
+        lambda: v.field_dropped("warning_message"),
+    ),
+    "overrides_replace_all_settings": (
+        "timeouts.effective.per_setting",
+        "timeouts.overrides",
+        v.overrides_replace_all_settings,
+    ),
+    "overrides_not_kept": ("timeouts.override.persists", "timeouts.overrides", v.overrides_not_kept),
     # envelope and fields
     "error_envelope_with_empty_errors": (
         "envelope.failure",
@@ -504,79 +627,105 @@ BROKEN: dict[str, tuple[str, str, Callable[[], Mutant]]] = {
         lambda: Mutant(on_response=_success_errors_list),
     ),
     "item_without_last_message_at": (
-        "list.item_fields",
+        "list.item.fields",
         "list.item_fields",
         lambda: Mutant(on_response=rewrite_items(lambda i: i.pop("last_message_at", None))),
     ),
     "item_timestamps_as_epoch": (
-        "common.iso_timestamps",
+        ("common.timestamps", "list.item.timestamps"),
         "list.item_fields",
         lambda: v.items_changed(lambda i: i.update(created_at=1_700_000_000_000)),
     ),
     "message_count_as_string": (
-        "list.item_types",
+        "list.item.types",
         "list.item_fields",
         lambda: v.items_changed(lambda i: i.update(message_count=str(i["message_count"]))),
     ),
 }
-"""name -> (the rule it breaks, the check that must fail, a factory of the broken target)."""
+"""name -> (the rule or rules it breaks, the check that must fail, a factory of the broken target)."""
 
-BENIGN: dict[str, tuple[str, Callable[[], Mutant]]] = {
+BENIGN: dict[str, tuple[Rules, Callable[[], Mutant]]] = {
     # status codes, error codes, errors
-    "status_422_for_bad_input": ("status.codes", lambda: Mutant(on_response=_errors(_with_status(422, 400)))),
-    "wrong_method_404": ("status.routing", v.wrong_method_404),
-    "media_type_not_checked": ("status.body_limits", v.media_type_not_checked),
+    "status_422_for_bad_input": (
+        ("status.bad_request", "errors.status"),
+        lambda: Mutant(on_response=_errors(_with_status(422, 400))),
+    ),
+    "wrong_method_404": ("status.method", v.wrong_method_404),
+    "media_type_not_checked": ("status.media_type", v.media_type_not_checked),
     "its_own_error_codes": ("errors.codes", lambda: Mutant(on_response=_errors(_renamed_codes))),
-    "one_error_without_field_names": ("errors.one_per_problem", v.one_error_without_field_names),
-    "body_checked_before_key": ("validation.order", v.body_checked_before_key),
-    "unknown_body_fields_refused": ("unknown.fields_ignored", v.unknown_body_fields_refused),
+    "missing_field_invalid_field": ("errors.missing", lambda: v.recoded("MISSING_REQUIRED_FIELDS", "INVALID_FIELD")),
+    "invalid_field_validation_error": ("errors.invalid_field", lambda: v.recoded("INVALID_FIELD", "VALIDATION_ERROR")),
+    "one_error_without_field_names": (
+        ("envelope.one_per_problem", "envelope.names_field"),
+        v.one_error_without_field_names,
+    ),
+    "body_checked_before_key": ("auth.before_body", v.body_checked_before_key),
+    "unknown_body_fields_refused": ("create.field.unknown", v.unknown_body_fields_refused),
+    "bad_json_422": ("create.field.not_object", lambda: v.status_for_code("INVALID_JSON", 422)),
     # auth
-    "status_403_for_auth": ("auth.failure_status", lambda: Mutant(on_response=_errors(_with_status(403, 401)))),
+    "status_403_for_auth": ("auth.status", lambda: Mutant(on_response=_errors(_with_status(403, 401)))),
     "bearer_refused": ("auth.bearer", v.bearer_refused),
     # create
-    "impossible_numbers_accepted": ("create.possible_number", v.impossible_numbers_accepted),
-    "foreign_number_403": ("create.agent_number_not_found", lambda: v.status_for_code("AGENT_NUMBER_NOT_FOUND", 403)),
-    "blank_message_accepted": ("create.blank_message", v.blank_message_accepted),
-    "message_cap_160": ("create.message_cap", v.message_cap_160),
+    "impossible_numbers_accepted": ("phone.possible", v.impossible_numbers_accepted),
+    "bad_number_invalid_field": ("phone.code", lambda: v.recoded("INVALID_PHONE_NUMBER", "INVALID_FIELD")),
+    "foreign_number_403": (
+        "create.field.agent_number.code",
+        lambda: v.status_for_code("AGENT_NUMBER_NOT_FOUND", 403),
+    ),
+    "blank_message_accepted": ("create.field.message.blank", v.blank_message_accepted),
+    "message_cap_160": ("create.field.message.max", v.message_cap_160),
+    "timeout_config_422": ("create.timeout_config.status", lambda: v.status_for_code("INVALID_TIMEOUT_CONFIG", 422)),
     "warning_without_timeout_accepted": (
-        "create.warning_without_timeout",
+        "create.timeout_config.no_time_out",
         lambda: v._retry_without("warning_time", "time_out"),
     ),
     "time_out_alone_not_checked": (
-        "create.timeout_alone_checked",
+        "create.timeout_config.time_out_only",
         lambda: v._retry_without("time_out", "warning_time"),
     ),
-    "coerces_true_and_numeric_strings": ("create.no_coercion", v.coerces_strings),
-    "time_out_cap_one_day": ("create.int32_cap", v.time_out_cap_one_day),
-    "nesting_cap_8": ("create.nesting_cap", v.nesting_cap_8),
-    "null_optional_refused": ("create.null_is_absent", v.null_optional_refused),
-    "workflow_id_per_conversation": ("create.workflow_id", v.workflow_id_per_conversation),
-    "other_id_format": ("create.ids", v.other_id_format),
-    "archive_leaves_updated_at": ("create.archive_updated_at", v.archive_leaves_updated_at),
-    "messages_capped_at_50": ("limits.caps", v.messages_capped_at_50),
+    "coerces_true_and_numeric_strings": ("create.field.types.no_coercion", v.coerces_strings),
+    "time_out_cap_one_day": ("create.field.seconds.max", v.time_out_cap_one_day),
+    "nesting_cap_8": ("create.field.request_data.depth", v.nesting_cap_8),
+    "null_optional_refused": ("create.field.null_is_absent", v.null_optional_refused),
+    "workflow_id_per_conversation": ("create.workflow_id.fresh", v.workflow_id_per_conversation),
+    "other_id_format": ("create.ids.format", v.other_id_format),
+    "archive_leaves_updated_at": ("create.archive.updated_at", v.archive_leaves_updated_at),
+    "messages_capped_at_50": ("limits.messages", v.messages_capped_at_50),
+    "message_cap_answered_403": ("limits.exceeded", lambda: v.messages_capped(50, 403, "CONVERSATION_FULL")),
+    # list: query
+    "page_size_max_100": ("list.query.page_size.range", v.page_size_max_100),
+    "page_zero_is_first": ("list.query.page.range", v.page_zero_is_first),
+    "lenient_query_integers": ("list.query.integers", v.lenient_query_integers),
+    "huge_page_past_end": ("list.query.integers.digits", v.huge_page_past_end),
+    "bad_query_invalid_parameter": ("list.query.code", lambda: v.recoded("INVALID_QUERY", "INVALID_PARAMETER")),
+    "unknown_query_parameters_refused": ("list.query.unknown", v.unknown_query_parameters_refused),
     # list: filters
-    "contains_ignores_case": ("list.filter_case", lambda: Mutant(answer=_contains_ignoring_case)),
-    "variables_eq_as_subset": ("list.filter_variables", v.variables_eq_as_subset),
-    "null_eq_refused": ("list.filter_null", v.null_eq_refused),
-    "bad_filters_ignored": ("list.bad_filters", v.bad_filters_ignored),
-    "timestamp_substring_refused": ("list.operator_pairs", v.timestamp_substring_refused),
-    "strict_filter_values": ("list.filter_value_forms", v.strict_filter_values),
+    "contains_ignores_case": ("list.filter.substring.case", lambda: Mutant(answer=_contains_ignoring_case)),
+    "variables_eq_as_subset": ("list.filter.variables.eq", v.variables_eq_as_subset),
+    "null_eq_refused": ("list.filter.null", v.null_eq_refused),
+    "bad_filters_ignored": ("list.filter.malformed", v.bad_filters_ignored),
+    "filters_max_10": ("list.filter.max", v.filters_max_10),
+    "timestamp_substring_refused": (
+        ("list.filter.pairing", "list.filter.substring.timestamps"),
+        v.timestamp_substring_refused,
+    ),
+    "strict_filter_values": ("list.filter.lenient", v.strict_filter_values),
     # list: order and pages
-    "ties_broken_the_other_way": ("list.tie_break", lambda: Mutant(answer=_answer_list(_ties_reversed))),
-    "ties_by_hash": ("list.tie_break", v.ties_by_hash),
-    "nulls_first_in_asc": ("list.null_placement", v.nulls_first_in_asc),
-    "is_active_true_first": ("list.is_active_order", v.is_active_true_first),
-    "page_size_max_100": ("list.page_size_bounds", v.page_size_max_100),
-    "page_size_clamped_to_100": ("list.page_size_echo", v.page_size_clamped_to_100),
-    "page_past_end_404": ("list.page_past_end", v.page_past_end_404),
-    "page_zero_is_first": ("list.page_bounds", v.page_zero_is_first),
-    "lenient_query_integers": ("list.query_integers", v.lenient_query_integers),
+    "ties_broken_the_other_way": ("list.sort.ties", lambda: Mutant(answer=_answer_list(_ties_reversed))),
+    "ties_by_hash": ("list.sort.ties", v.ties_by_hash),
+    "nulls_first_in_asc": ("list.sort.nulls", v.nulls_first_in_asc),
+    "is_active_true_first": ("list.sort.boolean", v.is_active_true_first),
+    "page_size_clamped_to_100": ("list.page.page_size", v.page_size_clamped_to_100),
+    "page_past_end_404": ("list.page.past_end", v.page_past_end_404),
     # list: items
     "extra_item_fields": (
-        "list.extra_fields",
+        "list.item.extra_fields",
         lambda: Mutant(on_response=rewrite_items(lambda i: i.update(channel_meta={"carrier": "x"}))),
     ),
-    "items_carry_hidden_fields": ("list.hidden_fields", v.items_carry_hidden_fields),
-    "pathway_tags_filled": ("list.item_defaults", v.pathway_tags_filled),
+    "items_carry_hidden_fields": ("list.item.hidden", v.items_carry_hidden_fields),
+    "pathway_tags_filled": ("list.item.pathway_tags.mock", v.pathway_tags_filled),
+    "channel_rcs": ("list.item.channel.mock", lambda: v.items_changed(lambda i: i.update(effective_channel="rcs"))),
+    "summaries_generated": ("list.item.generated.mock", lambda: v.items_changed(_generated)),
+    "unset_text_fields_empty": ("list.item.nullable", lambda: v.items_changed(_unset_as_empty_text)),
 }
-"""name -> (the [mock] choice or freedom it makes differently, a factory): the kit must pass them."""
+"""name -> (the [mock] choice or choices, or the freedom, it makes differently; a factory): the kit must pass them."""

@@ -509,22 +509,7 @@ def coerces_strings() -> Mutant:
 
 def messages_capped_at_50() -> Mutant:
     """A conversation takes at most 50 messages; past that a create is 409."""
-
-    def change(body: dict[str, Any], call: Call, send: Send) -> tuple[int, Any] | None:
-        if body.get("new_conversation") is True:
-            return None
-        active = [
-            {"field": "user_number", "operator": "eq", "value": body.get("user_number")},
-            {"field": "agent_number", "operator": "eq", "value": body.get("agent_number")},
-            {"field": "is_active", "operator": "eq", "value": True},
-            {"field": "message_count", "operator": "gte", "value": 50},
-        ]
-        status, found = send(list_call(call, active, pageSize="1"))
-        if status == 200 and found["data"]:
-            return refusal(409, "LIMIT_EXCEEDED", "a conversation holds at most 50 messages")
-        return None
-
-    return _answer_create(change)
+    return messages_capped(50, 409, "LIMIT_EXCEEDED")
 
 
 def _created(change: Callable[[dict[str, Any]], None]) -> Mutant:
@@ -782,3 +767,314 @@ def node_id_never_updates() -> Mutant:
 
 
 SORT_KEYS = {f.value for f in SortField}
+
+
+# ------------------------------------------------------------------------------ more, rule by rule
+
+
+def _account_of(call: Call, send: Send) -> dict[str, Any] | None:
+    """The mock's account of the call's key, as `GET /_mock/accounts` shows it (None: no such key)."""
+    _, accounts = send(control_call("/_mock/accounts"))
+    return next(
+        (a for a in accounts["accounts"] if _key(call) in (a.get("api_keys") or [a.get("api_key")])),
+        None,
+    )
+
+
+def api_elsewhere() -> Mutant:
+    """The two endpoints live under another base path (`/api/v1`): every `/v1` route is 404."""
+    return Mutant(answer=lambda call, send: refusal(404, "NOT_FOUND", f"{call['path']}: the API is under /api/v1"))
+
+
+def create_answers_201() -> Mutant:
+    """A successful create answers 201 Created instead of 200."""
+
+    def on_response(call: Call, status: int, body: Any) -> tuple[int, Any]:
+        return (201, body) if is_create(call) and status == 200 else (status, body)
+
+    return Mutant(on_response=on_response)
+
+
+def missing_field_filled(name: str, value: str) -> Mutant:
+    """A required field left out is filled in with `value` instead of refused."""
+    return Mutant(on_request=rewrite_create(lambda b: b if name in b else {**b, name: value}))
+
+
+def field_dropped(name: str) -> Mutant:
+    """A create field the target never reads: it is dropped before the create is stored."""
+    return Mutant(on_request=rewrite_create(lambda b: {k: v for k, v in b.items() if k != name}))
+
+
+def nonpositive_seconds_ignored() -> Mutant:
+    """A `time_out` or `warning_time` of 0, below 0 or with a fraction is ignored instead of refused."""
+
+    def change(body: dict[str, Any]) -> dict[str, Any]:
+        for name in ("time_out", "warning_time"):
+            value = body.get(name)
+            if isinstance(value, int | float) and not isinstance(value, bool) and (value <= 0 or value != int(value)):
+                body.pop(name)
+        return body
+
+    return Mutant(on_request=rewrite_create(change))
+
+
+def shared_conversation_across_accounts() -> Mutant:
+    """A create for a customer number that another account already writes to joins that conversation."""
+    first: dict[Any, tuple[str, str]] = {}
+
+    def on_response(call: Call, status: int, body: Any) -> tuple[int, Any]:
+        if is_create(call) and status == 200:
+            user, key = call["body"].get("user_number"), _key(call)
+            owner, conversation = first.setdefault(user, (key, body["data"]["conversation_id"]))
+            if owner != key:
+                body["data"]["conversation_id"] = conversation
+        return status, body
+
+    return Mutant(on_response=on_response)
+
+
+def ended_pair_needs_new_conversation() -> Mutant:
+    """After a pair's conversation ended, a create without `new_conversation` is refused instead of starting one."""
+
+    def change(body: dict[str, Any], call: Call, send: Send) -> tuple[int, Any] | None:
+        if body.get("new_conversation") is True:
+            return None
+        pair = [
+            {"field": "user_number", "operator": "eq", "value": body.get("user_number")},
+            {"field": "agent_number", "operator": "eq", "value": body.get("agent_number")},
+        ]
+        status, every = send(list_call(call, pair, pageSize="1"))
+        if status != 200 or not every["data"]:
+            return None
+        _, active = send(list_call(call, [*pair, {"field": "is_active", "operator": "eq", "value": True}]))
+        if active["data"]:
+            return None
+        return refusal(409, "CONVERSATION_ENDED", "the conversation has ended; send new_conversation: true")
+
+    return _answer_create(change)
+
+
+def sort_drops_nulls() -> Mutant:
+    """Sorting by a key leaves out the conversations whose key is null (an inner join on the sort column)."""
+
+    def order(call: Call, items: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+        key = call["query"].get("sortBy")
+        return None if key is None else [i for i in items if i.get(key) is not None]
+
+    return Mutant(answer=_regrouped(order))
+
+
+def pages_one_short() -> Mutant:
+    """Every full page holds one item fewer than pageSize (the last item of each page is lost)."""
+
+    def answer(call: Call, send: Send) -> tuple[int, Any] | None:
+        if not is_list(call):
+            return None
+        status, body, items = full_listing(call, send)
+        if status != 200:
+            return status, body
+        answer = paged(call, body, items)
+        size = int(call["query"].get("pageSize", 25))
+        if size > 1 and len(answer["data"]) == size:
+            answer["data"] = answer["data"][:-1]
+        return status, answer
+
+    return Mutant(answer=answer)
+
+
+def filters_ignored() -> Mutant:
+    """The `filters` parameter is not read (the target expects another form of it): every list is unfiltered."""
+    return _query_rewrite(lambda q: {k: v for k, v in q.items() if k != "filters"})
+
+
+def timed_out_at_not_filterable() -> Mutant:
+    """`timed_out_at` is refused as a filter field and as a sort key."""
+
+    def answer(call: Call, send: Send) -> tuple[int, Any] | None:
+        if not is_list(call):
+            return None
+        if call["query"].get("sortBy") == "timed_out_at":
+            return refusal(400, "INVALID_QUERY", "sortBy: timed_out_at is not a sort key")
+        if any(isinstance(f, dict) and f.get("field") == "timed_out_at" for f in filters_of(call)):
+            return refusal(400, "INVALID_FILTERS", "filters: timed_out_at is not a filter field")
+        return None
+
+    return Mutant(answer=answer)
+
+
+# ------------------------------------------------------------------------------ timers, through the control API
+
+TIMEOUT_SETTINGS = ("time_out", "timeout_message", "warning_time", "warning_message")
+
+
+def _history(mutant: Mutant, call: Call, conversation: str) -> list[dict[str, Any]]:
+    return mutant.send(control_call(f"/_mock/conversations/{conversation}/messages", call["headers"]))[1]["data"]
+
+
+def timeout_without_message() -> Mutant:
+    """A timed-out conversation ends, but the timeout message is never appended."""
+    mutant = Mutant()
+
+    def change(call: Call, item: dict[str, Any]) -> None:
+        history = _history(mutant, call, item["id"])
+        if history and history[-1]["kind"] == "timeout" and len(history) > 1:
+            before = history[-2]
+            item.update(
+                message_count=item["message_count"] - 1,
+                last_message=before["message"],
+                last_message_at=before["created_at"],
+            )
+
+    def on_response(call: Call, status: int, body: Any) -> tuple[int, Any]:
+        if is_list(call) and status == 200:
+            for item in body["data"]:
+                if not item["is_active"] and item.get("last_message") == KIT_SMS_CONFIG["timeout_message"]:
+                    change(call, item)
+        return status, body
+
+    mutant.on_response = on_response
+    return mutant
+
+
+def warning_restarts_timer() -> Mutant:
+    """The warning message starts the silence timer again: the timeout falls due time_out after the warning."""
+    mutant = Mutant()
+
+    def on_response(call: Call, status: int, body: Any) -> tuple[int, Any]:
+        if not (is_list(call) and status == 200):
+            return status, body
+        now = timestamp_ms(mutant.send(control_call("/_mock/clock"))[1]["now"])
+        for item in body["data"]:
+            if item["is_active"] or item.get("last_message") != KIT_SMS_CONFIG["timeout_message"]:
+                continue
+            history = _history(mutant, call, item["id"])
+            warnings = [m for m in history if m["kind"] == "warning"]
+            _, detail = mutant.send(control_call(f"/_mock/conversations/{item['id']}", call["headers"]))
+            time_out = detail["data"]["time_out"]
+            if warnings and time_out and now < timestamp_ms(warnings[-1]["created_at"]) + time_out * 1000:
+                warned = warnings[-1]["created_at"]
+                item.update(
+                    is_active=True,
+                    message_count=item["message_count"] - 1,
+                    last_message=warnings[-1]["message"],
+                    last_message_at=warned,
+                    updated_at=warned,
+                )
+        return status, body
+
+    mutant.on_response = on_response
+    return mutant
+
+
+def agent_follow_up_stops_timer() -> Mutant:
+    """A second AGENT message in a row stops the silence timer instead of starting it again (stored as USER)."""
+    last_sender: dict[tuple[str, Any, Any], str] = {}
+
+    def pair(call: Call) -> tuple[str, Any, Any]:
+        return _key(call), call["body"].get("user_number"), call["body"].get("agent_number")
+
+    def on_request(call: Call) -> Call:
+        if not is_create(call):
+            return call
+        body = call["body"]
+        follow_up = body.get("sender") == "AGENT" and body.get("new_conversation") is not True
+        if follow_up and last_sender.get(pair(call)) == "AGENT":
+            return {**call, "body": {**body, "sender": "USER"}}
+        return call
+
+    def on_response(call: Call, status: int, body: Any) -> tuple[int, Any]:
+        if is_create(call) and status == 200:
+            last_sender[pair(call)] = call["body"].get("sender") or "USER"
+        return status, body
+
+    return Mutant(on_request=on_request, on_response=on_response)
+
+
+def overrides_replace_all_settings() -> Mutant:
+    """Overriding one timeout setting drops the number's others: the target's own texts stand in for them."""
+    defaults = {"timeout_message": "This conversation has ended.", "warning_message": "Are you still there?"}
+
+    def change(body: dict[str, Any]) -> dict[str, Any]:
+        if any(body.get(name) is not None for name in TIMEOUT_SETTINGS):
+            return {**defaults, **{k: v for k, v in body.items() if v is not None}}
+        return body
+
+    return Mutant(on_request=rewrite_create(change))
+
+
+def overrides_not_kept() -> Mutant:
+    """Overrides hold for the create that carries them only: a create without any puts back the number's own."""
+
+    def change(body: dict[str, Any], call: Call, send: Send) -> tuple[int, Any] | None:
+        if any(body.get(name) is not None for name in TIMEOUT_SETTINGS):
+            return None
+        account = _account_of(call, send) or {}
+        config = next(
+            (n["sms_config"] for n in account.get("agent_numbers", []) if n["number"] == body.get("agent_number")), {}
+        )
+        return send({**call, "body": {**body, **config}}) if config else None
+
+    return _answer_create(change)
+
+
+# ------------------------------------------------------------------------------ more benign choices
+
+
+def recoded(old: str, new: str) -> Mutant:
+    """The error code `old` is called `new` (same status, same message)."""
+
+    def on_response(call: Call, status: int, body: Any) -> tuple[int, Any]:
+        if status >= 400 and isinstance(body, dict) and isinstance(body.get("errors"), list):
+            body["errors"] = [{**e, "error": new} if e.get("error") == old else e for e in body["errors"]]
+        return status, body
+
+    return Mutant(on_response=on_response)
+
+
+def huge_page_past_end() -> Mutant:
+    """A page number of more than 18 digits is read as a page past the end (200, data []), not refused."""
+    return _query_rewrite(
+        lambda q: {**q, "page": "999999999"} if str(q.get("page", "")).isdigit() and len(q["page"]) > 18 else q
+    )
+
+
+def unknown_query_parameters_refused() -> Mutant:
+    """A list query parameter the API does not define is refused with 400 INVALID_QUERY."""
+    known = {"page", "pageSize", "sortBy", "sortDir", "filters"}
+
+    def answer(call: Call, send: Send) -> tuple[int, Any] | None:
+        unknown = sorted(set(call["query"]) - known) if is_list(call) else []
+        return refusal(400, "INVALID_QUERY", f"{unknown[0]}: unknown query parameter") if unknown else None
+
+    return Mutant(answer=answer)
+
+
+def filters_max_10() -> Mutant:
+    """More than 10 filters are refused (the mock takes 50)."""
+
+    def answer(call: Call, send: Send) -> tuple[int, Any] | None:
+        if is_list(call) and len(filters_of(call)) > 10:
+            return refusal(400, "INVALID_FILTERS", "filters: at most 10")
+        return None
+
+    return Mutant(answer=answer)
+
+
+def messages_capped(limit: int, status: int, code: str) -> Mutant:
+    """A conversation takes at most `limit` messages; past that a create is refused with `status` and `code`."""
+
+    def change(body: dict[str, Any], call: Call, send: Send) -> tuple[int, Any] | None:
+        if body.get("new_conversation") is True:
+            return None
+        active = [
+            {"field": "user_number", "operator": "eq", "value": body.get("user_number")},
+            {"field": "agent_number", "operator": "eq", "value": body.get("agent_number")},
+            {"field": "is_active", "operator": "eq", "value": True},
+            {"field": "message_count", "operator": "gte", "value": limit},
+        ]
+        found_status, found = send(list_call(call, active, pageSize="1"))
+        if found_status == 200 and found["data"]:
+            return refusal(status, code, f"a conversation holds at most {limit} messages")
+        return None
+
+    return _answer_create(change)
