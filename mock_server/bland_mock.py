@@ -24,6 +24,7 @@ from bland_sms_mock.mock_server.serving import BackgroundServer
 from bland_sms_mock.mock_server.snapshot import export_state, parse_snapshot, restore, seed
 from bland_sms_mock.mock_server.state import Account
 from bland_sms_mock.mock_server.store import Store
+from bland_sms_mock.mock_server.verify import describe_miss, matches_request
 from pydantic import ValidationError
 
 
@@ -325,8 +326,6 @@ class BlandMock:
         Raises:
             AssertionError: none (or not `count`) matched; the message shows the closest journalled request.
         """
-        from bland_sms_mock.mock_server.verify import describe_miss, matches_request
-
         everything = self.store.journal.entries()
         found = [e for e in everything if matches_request(e, method, path, body, query)]
         if (count is None and found) or (count is not None and len(found) == count):
