@@ -8,6 +8,7 @@ listing. `/_mock/*` passes through untouched, so the kit still sees a mock with 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,9 @@ from urllib.parse import urlencode
 from bland_sms_mock.mock_server.app import create_app
 from werkzeug.test import Client as WsgiClient
 from werkzeug.wrappers import Request, Response
+
+FORWARDED = ("authorization", "content-type", "idempotency-key")
+"""The request headers a mutant passes on to the mock."""
 
 Call = dict[str, Any]
 """A request as a mutant sees it: method, path, query (dict), headers (dict), body (decoded JSON or text)."""
@@ -61,7 +65,7 @@ class Mutant:
             body: Any = json.loads(raw) if raw else None
         except ValueError:
             body = raw
-        headers = {k: v for k, v in request.headers.items() if k.lower() in ("authorization", "content-type")}
+        headers = {k: v for k, v in request.headers.items() if k.lower() in FORWARDED}
         call: Call = {
             "method": request.method,
             "path": request.path,
@@ -176,3 +180,74 @@ def paged(call: Call, body: dict[str, Any], items: list[dict[str, Any]], start_s
     total = len(items)
     pagination = {"totalItems": total, "totalPages": -(-total // size), "currentPage": page, "pageSize": size}
     return {**body, "data": items[start : start + size], "extra": {"pagination": pagination}}
+
+
+# ------------------------------------------------------------------ the newer endpoints' calls
+
+_ONE = re.compile(r"^/v1/sms/conversations/([^/]+)$")
+_MESSAGES = re.compile(r"^/v1/sms/conversations/([^/]+)/messages$")
+
+
+def conversation_of(call: Call) -> str | None:
+    """The conversation id in the path of a read, update, delete or message delete."""
+    match = _ONE.match(call["path"]) or _MESSAGES.match(call["path"])
+    return match.group(1) if match else None
+
+
+def is_send(call: Call) -> bool:
+    return call["method"] == "POST" and call["path"] == "/v1/sms/send" and isinstance(call["body"], dict)
+
+
+def is_read(call: Call) -> bool:
+    return call["method"] == "GET" and _ONE.match(call["path"]) is not None
+
+
+def is_update(call: Call) -> bool:
+    return call["method"] == "PATCH" and _ONE.match(call["path"]) is not None
+
+
+def is_delete(call: Call) -> bool:
+    return call["method"] == "DELETE" and _ONE.match(call["path"]) is not None
+
+
+def is_delete_messages(call: Call) -> bool:
+    return call["method"] == "DELETE" and _MESSAGES.match(call["path"]) is not None
+
+
+def is_numbers(call: Call) -> bool:
+    return call["method"] == "GET" and call["path"] == "/v1/sms/numbers"
+
+
+def is_number_update(call: Call) -> bool:
+    return call["method"] == "POST" and call["path"] == "/v1/sms/number/update" and isinstance(call["body"], dict)
+
+
+def read_call(call: Call, conversation: str | None = None) -> Call:
+    """A GET of one conversation with the key of `call` (its own conversation unless another is named)."""
+    return {
+        "method": "GET",
+        "path": f"/v1/sms/conversations/{conversation or conversation_of(call)}",
+        "query": {},
+        "headers": {k: v for k, v in call["headers"].items() if k.lower() == "authorization"},
+        "body": None,
+    }
+
+
+def rewrite_body(match: Callable[[Call], bool], change: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable:
+    """A request rewrite applying `change` to the object body of every call `match` accepts."""
+
+    def rewrite(call: Call) -> Call:
+        return {**call, "body": change(dict(call["body"]))} if match(call) and isinstance(call["body"], dict) else call
+
+    return rewrite
+
+
+def rewrite_answer(match: Callable[[Call], bool], change: Callable[[Call, dict[str, Any]], None]) -> Callable:
+    """A response rewrite applying `change` to every successful object answer of a call `match` accepts."""
+
+    def rewrite(call: Call, status: int, body: Any) -> tuple[int, Any]:
+        if match(call) and status == 200 and isinstance(body, dict):
+            change(call, body)
+        return status, body
+
+    return rewrite

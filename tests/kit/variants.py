@@ -22,13 +22,24 @@ from mutants import (
     Call,
     Mutant,
     control_call,
+    conversation_of,
     filters_of,
     full_listing,
     is_create,
+    is_delete,
+    is_delete_messages,
     is_list,
+    is_number_update,
+    is_numbers,
+    is_read,
+    is_send,
+    is_update,
     list_call,
     paged,
+    read_call,
     refusal,
+    rewrite_answer,
+    rewrite_body,
     rewrite_create,
     rewrite_filters,
     rewrite_items,
@@ -1078,3 +1089,547 @@ def messages_capped(limit: int, status: int, code: str) -> Mutant:
         return None
 
     return _answer_create(change)
+
+
+# ------------------------------------------------ the newer endpoints: send, one conversation, update,
+# delete, message delete, numbers (their checks land from wt-kit15; see catalog.NEW_ENDPOINT_BROKEN)
+
+_DELETED_TEXT = "Conversation and all associated messages deleted successfully"
+
+
+def _ok(data: Any) -> tuple[int, Any]:
+    return 200, {"data": data, "errors": None}
+
+
+def _codes(body: Any) -> list[Any]:
+    return [e.get("error") for e in body.get("errors") or []] if isinstance(body, dict) else []
+
+
+def _without(*names: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    return lambda body: {k: v for k, v in body.items() if k not in names}
+
+
+def send_body(change: Callable[[dict[str, Any]], dict[str, Any]]) -> Mutant:
+    """A send whose body is changed before the mock sees it."""
+    return Mutant(on_request=rewrite_body(is_send, change))
+
+
+def answered(match: Callable[[Call], bool], change: Callable[[Call, dict[str, Any]], None]) -> Mutant:
+    """Successful answers of the calls `match` accepts, changed after the mock gave them."""
+    return Mutant(on_response=rewrite_answer(match, change))
+
+
+def _pair(body: dict[str, Any]) -> tuple[Any, Any]:
+    """The (user, agent) numbers of a create or send body (a send's older names included)."""
+    return body.get("user_number", body.get("phone_number")), body.get("agent_number", body.get("from"))
+
+
+def _changed_messages(change: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]) -> Mutant:
+    def rewrite(call: Call, body: dict[str, Any]) -> None:
+        data = body.get("data")
+        if isinstance(data, dict) and isinstance(data.get("messages"), list):
+            data["messages"] = change(data["messages"])
+
+    return answered(is_read, rewrite)
+
+
+def _each_message(change: Callable[[dict[str, Any]], None]) -> Mutant:
+    def each(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for message in messages:
+            change(message)
+        return messages
+
+    return _changed_messages(each)
+
+
+def answers_for_other_accounts(match: Callable[[Call], bool]) -> Mutant:
+    """A call `match` accepts that is 404 for its key is tried with every other key seen, and the first 200 wins."""
+    keys: set[str] = set()
+
+    def answer(call: Call, send: Send) -> tuple[int, Any] | None:
+        key = _key(call)
+        if key:
+            keys.add(key)
+        if not match(call):
+            return None
+        status, body = send(call)
+        if status != 404:
+            return status, body
+        for other in sorted(keys - {key}):
+            headers = {k: v for k, v in call["headers"].items() if k.lower() != "authorization"}
+            got = send({**call, "headers": {**headers, "Authorization": other}})
+            if got[0] == 200:
+                return got
+        return status, body
+
+    return Mutant(answer=answer)
+
+
+# broken: send
+
+
+def send_stores_user_message() -> Mutant:
+    """What a send stores reads back as a USER message, from the user to the agent."""
+    sent: set[str] = set()
+
+    def on_response(call: Call, status: int, body: Any) -> tuple[int, Any]:
+        if is_send(call) and status == 200:
+            sent.add(str(body["data"].get("message_id")))
+        if is_read(call) and status == 200:
+            for message in body["data"].get("messages") or []:
+                if str(message.get("id")) in sent:
+                    message.update({"sender": "USER", "from": message.get("to"), "to": message.get("from")})
+        return status, body
+
+    return Mutant(on_response=on_response)
+
+
+def send_starts_no_timer() -> Mutant:
+    """After a send the conversation is ended and made active again, which leaves it without a timer."""
+    mutant = Mutant()
+
+    def on_response(call: Call, status: int, body: Any) -> tuple[int, Any]:
+        if is_send(call) and status == 200:
+            patch = {**read_call(call, body["data"]["conversation_id"]), "method": "PATCH"}
+            mutant.send({**patch, "body": {"is_active": False}})
+            mutant.send({**patch, "body": {"is_active": True}})
+        return status, body
+
+    mutant.on_response = on_response
+    return mutant
+
+
+def send_requires_agent_message() -> Mutant:
+    def answer(call: Call, send: Send) -> tuple[int, Any] | None:
+        if is_send(call) and "agent_message" not in call["body"] and "message" not in call["body"]:
+            return refusal(400, "MISSING_REQUIRED_FIELDS", "agent_message: field required")
+        return None
+
+    return Mutant(answer=answer)
+
+
+def _drop_bad_pair(body: dict[str, Any]) -> dict[str, Any]:
+    warning, time_out = body.get("warning_time"), body.get("time_out")
+    if isinstance(warning, int) and isinstance(time_out, int) and warning >= time_out:
+        return _without("warning_time", "time_out")(body)
+    return body
+
+
+def refused_send_still_stored() -> Mutant:
+    """A send refused for its timeout settings is stored anyway (without them) behind the refusal."""
+
+    def answer(call: Call, send: Send) -> tuple[int, Any] | None:
+        if not is_send(call):
+            return None
+        status, body = send(call)
+        if status == 400 and _codes(body) == ["INVALID_TIMEOUT_CONFIG"]:
+            send({**call, "body": _without("warning_time", "time_out")(call["body"])})
+        return status, body
+
+    return Mutant(answer=answer)
+
+
+def send_idempotency_ignored() -> Mutant:
+    def on_request(call: Call) -> Call:
+        if not is_send(call):
+            return call
+        return {**call, "headers": {k: v for k, v in call["headers"].items() if k.lower() != "idempotency-key"}}
+
+    return Mutant(on_request=on_request)
+
+
+# broken: one conversation
+
+
+def timeout_message_hidden() -> Mutant:
+    """A timed-out conversation's history leaves out the timeout message (stamped at its timed_out_at)."""
+
+    def rewrite(call: Call, body: dict[str, Any]) -> None:
+        data = body.get("data")
+        if isinstance(data, dict) and data.get("timed_out_at") and isinstance(data.get("messages"), list):
+            at = timestamp_ms(data["timed_out_at"])
+            data["messages"] = [m for m in data["messages"] if timestamp_ms(m["created_at"]) != at]
+
+    return answered(is_read, rewrite)
+
+
+# broken: update
+
+
+def end_not_kept() -> Mutant:
+    """`is_active: false` is answered as done, but the conversation stays active."""
+
+    def answer(call: Call, send: Send) -> tuple[int, Any] | None:
+        if not is_update(call) or not isinstance(call["body"], dict) or call["body"].get("is_active") is not False:
+            return None
+        status, record = send(read_call(call))
+        if status != 200:
+            return status, record
+        conversation = {"id": record["data"]["id"], "is_active": False, "updated_at": record["data"]["updated_at"]}
+        return 200, {"message": "Conversation updated successfully", "conversation": conversation}
+
+    return Mutant(answer=answer)
+
+
+def ended_pair_rejoined() -> Mutant:
+    """After a conversation is ended, the next message for its pair makes it active again and joins it."""
+    ended: dict[tuple[str, Any, Any], str] = {}
+
+    def answer(call: Call, send: Send) -> tuple[int, Any] | None:
+        if is_update(call) and isinstance(call["body"], dict) and call["body"].get("is_active") is False:
+            status, body = send(call)
+            got, record = send(read_call(call))
+            if status == 200 and got == 200:
+                data = record["data"]
+                ended[(_key(call), data["user_number"], data["agent_number"])] = data["id"]
+            return status, body
+        if (is_create(call) or is_send(call)) and not call["body"].get("new_conversation"):
+            conversation = ended.pop((_key(call), *_pair(call["body"])), None)
+            if conversation is not None:
+                patch = {**read_call(call, conversation), "method": "PATCH", "body": {"is_active": True}}
+                send(patch)
+        return None
+
+    return Mutant(answer=answer)
+
+
+def _unwrapped_into_data(call: Call, body: dict[str, Any]) -> None:
+    data = dict(body)
+    body.clear()
+    body.update(data=data, errors=None)
+
+
+# broken: delete
+
+
+def delete_keeps_conversation() -> Mutant:
+    """A delete is answered as done, but the conversation stays."""
+
+    def answer(call: Call, send: Send) -> tuple[int, Any] | None:
+        if not is_delete(call):
+            return None
+        status, record = send(read_call(call))
+        return _ok({"message": _DELETED_TEXT}) if status == 200 else (status, record)
+
+    return Mutant(answer=answer)
+
+
+def deleted_still_listed() -> Mutant:
+    """A deleted conversation stays on the first page of every list (and counted), and reads as before."""
+    kept: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def answer(call: Call, send: Send) -> tuple[int, Any] | None:
+        key = _key(call)
+        if is_delete(call):
+            got, record = send(read_call(call))
+            status, body = send(call)
+            if status == 200 and got == 200:
+                kept.setdefault(key, {})[record["data"]["id"]] = record["data"]
+            return status, body
+        if is_read(call):
+            status, body = send(call)
+            record = kept.get(key, {}).get(conversation_of(call) or "")
+            return _ok(record) if status == 404 and record is not None else (status, body)
+        if is_list(call) and kept.get(key):
+            status, body = send(call)
+            if status == 200 and body["extra"]["pagination"]["currentPage"] == 1:
+                extra = [
+                    {k: v for k, v in record.items() if k not in ("messages", "disposition_logs")}
+                    for record in kept[key].values()
+                ]
+                body["data"] += extra
+                body["extra"]["pagination"]["totalItems"] += len(extra)
+            return status, body
+        return None
+
+    return Mutant(answer=answer)
+
+
+def deleted_pair_rejoined() -> Mutant:
+    """After the pair's active conversation is deleted, its next message is answered with the deleted id."""
+    deleted: dict[tuple[str, Any, Any], str] = {}
+
+    def answer(call: Call, send: Send) -> tuple[int, Any] | None:
+        if is_delete(call):
+            got, record = send(read_call(call))
+            status, body = send(call)
+            if status == 200 and got == 200 and record["data"]["is_active"]:
+                data = record["data"]
+                deleted[(_key(call), data["user_number"], data["agent_number"])] = data["id"]
+            return status, body
+        if (is_create(call) or is_send(call)) and not call["body"].get("new_conversation"):
+            conversation = deleted.get((_key(call), *_pair(call["body"])))
+            if conversation is None:
+                return None
+            if is_create(call):
+                return _ok(
+                    {
+                        "message": "SMS conversation created successfully",
+                        "conversation_id": conversation,
+                        "workflow_id": f"workflow_{secrets.token_hex(16)}",
+                    }
+                )
+            message_id = str(random.randrange(10**9, 10**10))
+            return _ok({"message": "SMS sent successfully", "conversation_id": conversation, "message_id": message_id})
+        return None
+
+    return Mutant(answer=answer)
+
+
+# broken: message delete
+
+
+def _message_ids(call: Call) -> Any:
+    return call["body"].get("message_ids") if isinstance(call["body"], dict) else None
+
+
+def message_delete_keeps_messages() -> Mutant:
+    """A message delete is answered with the right count, but nothing leaves the history."""
+
+    def answer(call: Call, send: Send) -> tuple[int, Any] | None:
+        ids = _message_ids(call)
+        if not is_delete_messages(call) or not isinstance(ids, list) or not ids:
+            return None
+        status, record = send(read_call(call))
+        if status != 200:
+            return status, record
+        named = {str(i) for i in ids if isinstance(i, str | int) and not isinstance(i, bool)}
+        count = sum(1 for m in record["data"]["messages"] if str(m["id"]) in named)
+        return _ok({"message": f"{count} messages marked as deleted", "deleted_count": count})
+
+    return Mutant(answer=answer)
+
+
+def empty_message_ids_accepted() -> Mutant:
+    def answer(call: Call, send: Send) -> tuple[int, Any] | None:
+        if not is_delete_messages(call) or _message_ids(call) != []:
+            return None
+        status, record = send(read_call(call))
+        return (
+            _ok({"message": "0 messages marked as deleted", "deleted_count": 0}) if status == 200 else (status, record)
+        )
+
+    return Mutant(answer=answer)
+
+
+def message_delete_keeps_counts() -> Mutant:
+    """message_count goes on counting deleted messages (in lists and in the conversation)."""
+    deleted: dict[str, int] = {}
+
+    def on_response(call: Call, status: int, body: Any) -> tuple[int, Any]:
+        if is_delete_messages(call) and status == 200:
+            conversation = conversation_of(call) or ""
+            deleted[conversation] = deleted.get(conversation, 0) + body["data"]["deleted_count"]
+        items = body["data"] if is_list(call) and status == 200 else []
+        items = [body["data"]] if is_read(call) and status == 200 else items
+        for item in items:
+            item["message_count"] = item.get("message_count", 0) + deleted.get(item.get("id"), 0)
+        return status, body
+
+    return Mutant(on_response=on_response)
+
+
+# broken: numbers
+
+
+def numbers_of_every_account() -> Mutant:
+    """The numbers list shows the numbers of every key seen, not only the caller's."""
+    keys: set[str] = set()
+
+    def answer(call: Call, send: Send) -> tuple[int, Any] | None:
+        key = _key(call)
+        if key:
+            keys.add(key)
+        if not is_numbers(call):
+            return None
+        status, body = send(call)
+        if status != 200:
+            return status, body
+        headers = {k: v for k, v in call["headers"].items() if k.lower() != "authorization"}
+        for other in sorted(keys - {key}):
+            got, more = send({**call, "headers": {**headers, "Authorization": other}})
+            if got == 200:
+                body["data"] += more["data"]
+        return status, body
+
+    return Mutant(answer=answer)
+
+
+def number_update_ignored() -> Mutant:
+    """An update of an owned number is answered with its settings unchanged, and changes nothing."""
+
+    def answer(call: Call, send: Send) -> tuple[int, Any] | None:
+        if not is_number_update(call):
+            return None
+        numbers = {**read_call(call), "path": "/v1/sms/numbers"}
+        status, body = send(numbers)
+        mine = [n for n in body.get("data") or [] if n.get("phone_number") == call["body"].get("phone_number")]
+        if status != 200 or not mine:
+            return None
+        return _ok(
+            {"message": f"SMS config updated for number {mine[0]['phone_number']}", "sms_config": mine[0]["sms_config"]}
+        )
+
+    return Mutant(answer=answer)
+
+
+def _without_nulls(body: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if v is not None}
+
+
+# benign
+
+
+def send_repeat_fresh_message_id() -> Mutant:
+    """A repeated send (same idempotency key) answers a receipt id of its own, not the first send's."""
+    seen: set[tuple[str, str]] = set()
+
+    def on_response(call: Call, status: int, body: Any) -> tuple[int, Any]:
+        key = next((v for k, v in call["headers"].items() if k.lower() == "idempotency-key"), None)
+        if is_send(call) and status == 200 and key:
+            if (_key(call), key) in seen:
+                body["data"]["message_id"] = f"{body['data']['message_id']}{secrets.randbelow(10)}"
+            seen.add((_key(call), key))
+        return status, body
+
+    return Mutant(on_response=on_response)
+
+
+def empty_idempotency_key_ignored() -> Mutant:
+    def on_request(call: Call) -> Call:
+        if not is_send(call):
+            return call
+        headers = {k: v for k, v in call["headers"].items() if not (k.lower() == "idempotency-key" and not v)}
+        return {**call, "headers": headers}
+
+    return Mutant(on_request=on_request)
+
+
+def end_leaves_updated_at() -> Mutant:
+    """Ending a conversation leaves its updated_at at what it was (in every answer that shows it)."""
+    shown: dict[str, tuple[str, str]] = {}
+
+    def fix(item: dict[str, Any]) -> None:
+        stamp = shown.get(item.get("id"))
+        if stamp and item.get("updated_at") == stamp[0]:
+            item["updated_at"] = stamp[1]
+
+    def answer(call: Call, send: Send) -> tuple[int, Any] | None:
+        if is_update(call) and isinstance(call["body"], dict) and call["body"].get("is_active") is False:
+            got, record = send(read_call(call))
+            status, body = send(call)
+            if status == 200 and got == 200 and record["data"]["is_active"]:
+                shown[record["data"]["id"]] = (body["conversation"]["updated_at"], record["data"]["updated_at"])
+                fix(body["conversation"])
+            return status, body
+        status, body = send(call)
+        if status == 200 and (is_list(call) or is_read(call)):
+            for item in body["data"] if is_list(call) else [body["data"]]:
+                fix(item)
+        return status, body
+
+    return Mutant(answer=answer)
+
+
+def reactivation_refused() -> Mutant:
+    def answer(call: Call, send: Send) -> tuple[int, Any] | None:
+        if not is_update(call) or not isinstance(call["body"], dict) or call["body"].get("is_active") is not True:
+            return None
+        status, record = send(read_call(call))
+        if status == 200 and not record["data"]["is_active"]:
+            return refusal(409, "CONVERSATION_CONFLICT", "an ended conversation stays ended")
+        return None
+
+    return Mutant(answer=answer)
+
+
+def delete_again_410() -> Mutant:
+    """Deleting a conversation already deleted is 410 Gone (an unknown id stays 404)."""
+    deleted: set[str] = set()
+
+    def on_response(call: Call, status: int, body: Any) -> tuple[int, Any]:
+        if is_delete(call) and status == 200:
+            deleted.add(conversation_of(call) or "")
+        elif is_delete(call) and status == 404 and conversation_of(call) in deleted:
+            return 410, body
+        return status, body
+
+    return Mutant(on_response=on_response)
+
+
+def messages_delete_bumps_updated_at() -> Mutant:
+    """Deleting messages sets the conversation's updated_at to the instant of the delete."""
+    mutant = Mutant()
+    bumped: dict[str, int] = {}
+
+    def on_response(call: Call, status: int, body: Any) -> tuple[int, Any]:
+        if is_delete_messages(call) and status == 200 and body["data"]["deleted_count"]:
+            bumped[conversation_of(call) or ""] = timestamp_ms(mutant.send(control_call("/_mock/clock"))[1]["now"])
+        if status == 200 and (is_list(call) or is_read(call)):
+            for item in body["data"] if is_list(call) else [body["data"]]:
+                at = bumped.get(item.get("id"))
+                if at is not None and timestamp_ms(item["updated_at"]) < at:
+                    item["updated_at"] = _instant(at)
+        return status, body
+
+    mutant.on_response = on_response
+    return mutant
+
+
+def _instant(ms: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + f".{ms % 1000:03d}Z"
+
+
+def numbers_count_active_only() -> Mutant:
+    """conversation_count counts the number's active conversations only."""
+
+    def answer(call: Call, send: Send) -> tuple[int, Any] | None:
+        if not is_numbers(call):
+            return None
+        status, body = send(call)
+        if status != 200:
+            return status, body
+        for number in body["data"]:
+            scope = [
+                {"field": "agent_number", "operator": "eq", "value": number["phone_number"]},
+                {"field": "is_active", "operator": "eq", "value": True},
+            ]
+            got, listed = send(list_call(call, scope, pageSize="1"))
+            if got == 200:
+                number["conversation_count"] = listed["extra"]["pagination"]["totalItems"]
+        return status, body
+
+    return Mutant(answer=answer)
+
+
+def numbers_omit_unset() -> Mutant:
+    def rewrite(call: Call, body: dict[str, Any]) -> None:
+        data = body.get("data")
+        for config in [n.get("sms_config") for n in data] if isinstance(data, list) else [data.get("sms_config")]:
+            if isinstance(config, dict):
+                for name in [k for k, v in config.items() if v is None]:
+                    config.pop(name)
+
+    return answered(lambda c: is_numbers(c) or is_number_update(c), rewrite)
+
+
+def numbers_other_channels_refused() -> Mutant:
+    def answer(call: Call, send: Send) -> tuple[int, Any] | None:
+        if is_numbers(call) and call["query"].get("channel") in ("whatsapp", "imessage"):
+            return refusal(400, "INVALID_QUERY", "channel: this service lists SMS numbers only")
+        return None
+
+    return Mutant(answer=answer)
+
+
+def refused_when(
+    match: Callable[[Call], bool], test: Callable[[dict[str, Any]], bool], code: str, message: str
+) -> Mutant:
+    """A call `match` accepts whose object body passes `test` is refused (400) without reaching the mock."""
+
+    def answer(call: Call, send: Send) -> tuple[int, Any] | None:
+        if match(call) and isinstance(call["body"], dict) and test(call["body"]):
+            return refusal(400, code, message)
+        return None
+
+    return Mutant(answer=answer)
