@@ -1,4 +1,4 @@
-"""A small HTTP client for any target of the contract: the two `/v1` endpoints and, on a mock, `/_mock/*`.
+"""A small HTTP client for any target of the contract: the `/v1` SMS endpoints and, on a mock, `/_mock/*`.
 
 Every call has a timeout and returns an `Exchange`: the request as sent and the response as received,
 which reports print and turn into a curl command. The client knows nothing of the mock's internals.
@@ -11,15 +11,27 @@ import shlex
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 CREATE_PATH = "/v1/sms/create"
 LIST_PATH = "/v1/sms/conversations"
+SEND_PATH = "/v1/sms/send"
+CONVERSATION_PATH = "/v1/sms/conversations/{id}"
+"""One conversation: `GET`, `PATCH` and `DELETE` (fill in `{id}` with `conversation_path`)."""
+MESSAGES_PATH = "/v1/sms/conversations/{id}/messages"
+NUMBERS_PATH = "/v1/sms/numbers"
+NUMBER_UPDATE_PATH = "/v1/sms/number/update"
 KEY_PLACEHOLDER = "$BLAND_API_KEY"
 """What curl commands print instead of the API key, so reports never leak a live key."""
 
 _DEFAULT = object()
+
+
+def conversation_path(template: str, conversation_id: Any) -> str:
+    """`template` (`CONVERSATION_PATH` or `MESSAGES_PATH`) with the id filled in, URL-quoted."""
+    return template.replace("{id}", quote(str(conversation_id), safe=""))
 
 
 class TargetUnreachable(Exception):
@@ -108,7 +120,7 @@ class Exchange:
         for name, value in self.headers.items():
             if name.lower() == "authorization":
                 parts += ["-H", f'"authorization: {KEY_PLACEHOLDER}"']
-            elif name.lower() in ("content-type", "x-mock-token"):
+            elif name.lower() in ("content-type", "x-mock-token", "idempotency-key"):
                 shown = "$BLAND_SMS_MOCK_CONTROL_TOKEN" if name.lower() == "x-mock-token" else value
                 parts += ["-H", f'"{name}: {shown}"' if shown != value else shlex.quote(f"{name}: {value}")]
         if self.body:
@@ -204,6 +216,37 @@ class Client:
         if isinstance(query.get("filters"), list | dict):
             query["filters"] = json.dumps(query["filters"], separators=(",", ":"))
         return self.request("GET", LIST_PATH, api_key=api_key, params=query)
+
+    def send(self, body: Any, *, api_key: Any = _DEFAULT, idempotency_key: str | None = None) -> Exchange:
+        """`POST /v1/sms/send` with a JSON body, and an `idempotency-key` header when one is given."""
+        headers = {"idempotency-key": idempotency_key} if idempotency_key is not None else None
+        return self.request("POST", SEND_PATH, api_key=api_key, json_body=body, headers=headers)
+
+    def get_conversation(self, conversation_id: Any, *, api_key: Any = _DEFAULT) -> Exchange:
+        """`GET /v1/sms/conversations/{id}`: one conversation with its messages."""
+        return self.request("GET", conversation_path(CONVERSATION_PATH, conversation_id), api_key=api_key)
+
+    def update_conversation(self, conversation_id: Any, body: Any, *, api_key: Any = _DEFAULT) -> Exchange:
+        """`PATCH /v1/sms/conversations/{id}` with a JSON body (`{"is_active": false}` ends it)."""
+        path = conversation_path(CONVERSATION_PATH, conversation_id)
+        return self.request("PATCH", path, api_key=api_key, json_body=body)
+
+    def delete_conversation(self, conversation_id: Any, *, api_key: Any = _DEFAULT) -> Exchange:
+        """`DELETE /v1/sms/conversations/{id}`."""
+        return self.request("DELETE", conversation_path(CONVERSATION_PATH, conversation_id), api_key=api_key)
+
+    def delete_messages(self, conversation_id: Any, body: Any, *, api_key: Any = _DEFAULT) -> Exchange:
+        """`DELETE /v1/sms/conversations/{id}/messages` with a JSON body (`{"message_ids": [...]}`)."""
+        path = conversation_path(MESSAGES_PATH, conversation_id)
+        return self.request("DELETE", path, api_key=api_key, json_body=body)
+
+    def numbers(self, params: dict[str, Any] | None = None, *, api_key: Any = _DEFAULT) -> Exchange:
+        """`GET /v1/sms/numbers`: the account's numbers with their sms_config."""
+        return self.request("GET", NUMBERS_PATH, api_key=api_key, params=params)
+
+    def update_number(self, body: Any, *, api_key: Any = _DEFAULT) -> Exchange:
+        """`POST /v1/sms/number/update` with a JSON body (`phone_number` and the settings to change)."""
+        return self.request("POST", NUMBER_UPDATE_PATH, api_key=api_key, json_body=body)
 
     # ----------------------------------------------------------------------------- the control API
 
