@@ -313,6 +313,21 @@ def test_a_broken_target_fails_its_check(name: str) -> None:
     assert report.is_mock and expected in failed(report), [(o.name, o.status, o.message[:300]) for o in report.outcomes]
 
 
+STATEFUL: dict[str, Callable[[], Mutant]] = {
+    "a delete that keeps the conversation": delete_keeps_the_conversation,
+    "an end that ends nothing": lambda: patch_says_ended(rewrite_items=False),
+    "a send that never joins": send_always_new,
+    "message deletes that delete nothing": delete_messages_acknowledged_only,
+    "messages newest first": read_newest_first,
+}
+
+
+@pytest.mark.parametrize("name", sorted(STATEFUL))
+def test_the_state_machine_fails_a_broken_target_of_the_new_endpoints(name: str) -> None:
+    report = judge(STATEFUL[name](), only=("behaviour.stateful",), max_examples=50)  # the default run's budget
+    assert failed(report) == {"behaviour.stateful"}, [(o.name, o.message[:300]) for o in report.outcomes]
+
+
 def test_a_target_without_the_new_routes_fails_every_new_check() -> None:
     report = judge(new_routes_unimplemented(), only=NEW)
     statuses = {o.name: o.status for o in report.outcomes}
