@@ -43,6 +43,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--contract-max-examples", type=int, default=50, help="Examples per generated suite.")
     group.addoption("--contract-read-only", action="store_true", help="Run only the checks that create nothing.")
+    group.addoption(
+        "--contract-allow-number-updates",
+        action="store_true",
+        help="Let numbers.update change the agent number's sms_config (it puts the previous settings back).",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -18,12 +18,20 @@ import httpx
 CREATE_PATH = "/v1/sms/create"
 LIST_PATH = "/v1/sms/conversations"
 SEND_PATH = "/v1/sms/send"
+CONVERSATION_PATH = "/v1/sms/conversations/{id}"
+"""One conversation: `GET`, `PATCH` and `DELETE` (fill in `{id}` with `conversation_path`)."""
+MESSAGES_PATH = "/v1/sms/conversations/{id}/messages"
 NUMBERS_PATH = "/v1/sms/numbers"
-UPDATE_NUMBER_PATH = "/v1/sms/number/update"
+NUMBER_UPDATE_PATH = "/v1/sms/number/update"
 KEY_PLACEHOLDER = "$BLAND_API_KEY"
 """What curl commands print instead of the API key, so reports never leak a live key."""
 
 _DEFAULT = object()
+
+
+def conversation_path(template: str, conversation_id: Any) -> str:
+    """`template` (`CONVERSATION_PATH` or `MESSAGES_PATH`) with the id filled in, URL-quoted."""
+    return template.replace("{id}", quote(str(conversation_id), safe=""))
 
 
 class TargetUnreachable(Exception):
@@ -121,11 +129,6 @@ class Exchange:
         if self.body:
             parts += ["--data-binary", shlex.quote(self.body.decode("utf-8", "replace"))]
         return " ".join(parts)
-
-
-def conversation_path(conversation_id: str) -> str:
-    """`/v1/sms/conversations/<id>`, the id percent-encoded so that it stays one path segment."""
-    return f"{LIST_PATH}/{quote(conversation_id, safe='')}"
 
 
 def _body(body: Any) -> dict[str, Any]:
@@ -227,21 +230,23 @@ class Client:
         headers = {"idempotency-key": idempotency_key} if idempotency_key is not None else None
         return self.request("POST", SEND_PATH, api_key=api_key, headers=headers, **_body(body))
 
-    def get_conversation(self, conversation_id: str, *, api_key: Any = _DEFAULT) -> Exchange:
+    def get_conversation(self, conversation_id: Any, *, api_key: Any = _DEFAULT) -> Exchange:
         """`GET /v1/sms/conversations/{id}`: one conversation with its messages."""
-        return self.request("GET", conversation_path(conversation_id), api_key=api_key)
+        return self.request("GET", conversation_path(CONVERSATION_PATH, conversation_id), api_key=api_key)
 
-    def update_conversation(self, conversation_id: str, body: Any, *, api_key: Any = _DEFAULT) -> Exchange:
+    def update_conversation(self, conversation_id: Any, body: Any, *, api_key: Any = _DEFAULT) -> Exchange:
         """`PATCH /v1/sms/conversations/{id}` (`{"is_active": false}` ends it)."""
-        return self.request("PATCH", conversation_path(conversation_id), api_key=api_key, **_body(body))
+        return self.request(
+            "PATCH", conversation_path(CONVERSATION_PATH, conversation_id), api_key=api_key, **_body(body)
+        )
 
-    def delete_conversation(self, conversation_id: str, *, api_key: Any = _DEFAULT) -> Exchange:
+    def delete_conversation(self, conversation_id: Any, *, api_key: Any = _DEFAULT) -> Exchange:
         """`DELETE /v1/sms/conversations/{id}`."""
-        return self.request("DELETE", conversation_path(conversation_id), api_key=api_key)
+        return self.request("DELETE", conversation_path(CONVERSATION_PATH, conversation_id), api_key=api_key)
 
-    def delete_messages(self, conversation_id: str, body: Any, *, api_key: Any = _DEFAULT) -> Exchange:
+    def delete_messages(self, conversation_id: Any, body: Any, *, api_key: Any = _DEFAULT) -> Exchange:
         """`DELETE /v1/sms/conversations/{id}/messages` with a body such as `{"message_ids": [...]}`."""
-        path = conversation_path(conversation_id) + "/messages"
+        path = conversation_path(MESSAGES_PATH, conversation_id)
         return self.request("DELETE", path, api_key=api_key, **_body(body))
 
     def numbers(self, params: dict[str, Any] | None = None, *, api_key: Any = _DEFAULT) -> Exchange:
@@ -250,7 +255,7 @@ class Client:
 
     def update_number(self, body: Any, *, api_key: Any = _DEFAULT) -> Exchange:
         """`POST /v1/sms/number/update`."""
-        return self.request("POST", UPDATE_NUMBER_PATH, api_key=api_key, **_body(body))
+        return self.request("POST", NUMBER_UPDATE_PATH, api_key=api_key, **_body(body))
 
     # ----------------------------------------------------------------------------- the control API
 

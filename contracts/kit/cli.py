@@ -31,9 +31,18 @@ def _list(ctx: click.Context, value: bool) -> None:
     show_default=True,
     help="Strictest rule level that fails the run; differences below it are info.",
 )
-@click.option("--read-only", is_flag=True, help="Run only checks that create nothing (list checks).")
 @click.option(
-    "--max-creates", type=click.IntRange(0), help="Cap on creates (default: 200 on a target that is not a mock)."
+    "--read-only", is_flag=True, help="Run only checks that create nothing: no create, send, PATCH or DELETE."
+)
+@click.option(
+    "--allow-number-updates",
+    is_flag=True,
+    help="Let numbers.update change the agent number's sms_config (it puts the previous settings back).",
+)
+@click.option(
+    "--max-creates",
+    type=click.IntRange(0),
+    help="Cap on accepted creates and sends (default: 200 on a target that is not a mock).",
 )
 @click.option(
     "--max-examples",
@@ -82,6 +91,7 @@ def check(
     second_agent_number: str | None,
     level: str,
     read_only: bool,
+    allow_number_updates: bool,
     max_creates: int | None,
     max_examples: int,
     seed: int | None,
@@ -110,6 +120,7 @@ def check(
         second_agent_number=second_agent_number,
         level=Level(level),
         read_only=read_only,
+        allow_number_updates=allow_number_updates,
         max_creates=max_creates,
         max_examples=max_examples,
         seed=seed,

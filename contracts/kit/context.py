@@ -7,6 +7,7 @@ rule is), or `Skip(reason)` when it cannot run here (read-only, no second accoun
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +41,10 @@ class Skip(Exception):
 
 class BudgetExhausted(Skip):
     """`--max-creates` is reached; the rest of the check is not run."""
+
+
+class NotTheKits(AssertionError):
+    """A bug in the kit: it was about to change a conversation it did not create in this run."""
 
 
 @dataclass
@@ -76,6 +81,11 @@ class KitContext:
     numbers_used: int = 0
     cache: dict[str, Any] = field(default_factory=dict)
     group: str = ""
+    own_accounts: bool = False
+    """Whether the kit works in accounts it added to a mock for this run (so their numbers are its own)."""
+    allow_number_updates: bool = False
+    created: set[str] = field(default_factory=set)
+    """Ids of the conversations this run's creates and sends made or joined: the only ones it may change."""
 
     @property
     def has_clock(self) -> bool:
@@ -146,9 +156,96 @@ class KitContext:
             raise BudgetExhausted(f"--max-creates {self.max_creates} reached")
 
     def count_create(self, exchange: Exchange) -> None:
-        """Count a create the target accepted (a refused one stored nothing)."""
+        """Count a create or send the target accepted (a refused one stored nothing) and keep its conversation id."""
         if exchange.status < 300:
             self.creates += 1
+            data = exchange.data
+            if isinstance(data, dict) and isinstance(data.get("conversation_id"), str):
+                self.created.add(data["conversation_id"])
+
+    def send(
+        self,
+        body: Any,
+        *,
+        account: KitAccount | None = None,
+        api_key: Any = ...,
+        tag: bool = True,
+        idempotency_key: str | None = None,
+    ) -> Exchange:
+        """Send an AGENT message (tagged with the run id); an accepted send counts against `--max-creates`.
+
+        Raises:
+            Skip: read-only mode.
+            BudgetExhausted: the create budget is spent.
+        """
+        self.may_create()
+        if tag and isinstance(body, dict):
+            body = {**body, "request_data": {**self.tag(), **(body.get("request_data") or {})}}
+        kwargs = {} if api_key is ... else {"api_key": api_key}
+        exchange = (account or self.primary).client.send(body, idempotency_key=idempotency_key, **kwargs)
+        self.evidence.append(exchange)
+        self.count_create(exchange)
+        return exchange
+
+    def send_body(self, user_number: str | None = None, **fields: Any) -> dict[str, Any]:
+        """A valid send body for the primary account."""
+        return {
+            "user_number": user_number or self.user_number(),
+            "agent_number": self.primary.agent_number,
+            "agent_message": "contract kit",
+            **fields,
+        }
+
+    def read(self, conversation_id: Any, *, account: KitAccount | None = None) -> Exchange:
+        """`GET /v1/sms/conversations/{id}` (reading is safe on any conversation)."""
+        return self.record((account or self.primary).client.get_conversation(conversation_id))
+
+    def _ours(self, conversation_id: Any) -> None:
+        """Refuse to change a conversation this run did not create.
+
+        Raises:
+            Skip: read-only mode.
+            NotTheKits: the id is not one of this run's conversations (a bug in the kit).
+        """
+        self.writing()
+        if conversation_id not in self.created:
+            raise NotTheKits(f"the kit changes only conversations it created in this run, not {conversation_id!r}")
+
+    def patch(self, conversation_id: str, body: Any, *, account: KitAccount | None = None) -> Exchange:
+        """`PATCH /v1/sms/conversations/{id}` of one of this run's conversations."""
+        self._ours(conversation_id)
+        return self.record((account or self.primary).client.update_conversation(conversation_id, body))
+
+    def delete(self, conversation_id: str, *, account: KitAccount | None = None) -> Exchange:
+        """`DELETE /v1/sms/conversations/{id}` of one of this run's conversations."""
+        self._ours(conversation_id)
+        return self.record((account or self.primary).client.delete_conversation(conversation_id))
+
+    def delete_messages(self, conversation_id: str, body: Any, *, account: KitAccount | None = None) -> Exchange:
+        """`DELETE /v1/sms/conversations/{id}/messages` of one of this run's conversations."""
+        self._ours(conversation_id)
+        return self.record((account or self.primary).client.delete_messages(conversation_id, body))
+
+    def numbers(self, params: dict[str, Any] | None = None, *, account: KitAccount | None = None) -> Exchange:
+        """`GET /v1/sms/numbers`."""
+        return self.record((account or self.primary).client.numbers(params))
+
+    def may_update_numbers(self) -> None:
+        """Refuse to change a number's settings unless allowed (or the number is the kit's own, on a mock).
+
+        Raises:
+            Skip: read-only mode, or neither `--allow-number-updates` nor a mock account of the kit's own.
+        """
+        self.writing()
+        if not (self.allow_number_updates or self.own_accounts):
+            raise Skip(
+                "changes the agent number's sms_config (and puts it back): give --allow-number-updates to run it"
+            )
+
+    def update_number(self, body: Any, *, account: KitAccount | None = None) -> Exchange:
+        """`POST /v1/sms/number/update`, only when number updates are allowed."""
+        self.may_update_numbers()
+        return self.record((account or self.primary).client.update_number(body))
 
     def list(
         self,
@@ -175,6 +272,19 @@ class KitContext:
     def note(self, violation: Violation) -> None:
         """Keep a violation below the run's level (information) and let the check go on exploring."""
         self.cache.setdefault(("notes", self.group), []).append(violation)
+
+    def noting(self, action: Callable[[], None]) -> None:
+        """Run part of a check; a violation below the run's level becomes a note and ends only that part.
+
+        Raises:
+            Violation: one the run's level makes binding.
+        """
+        try:
+            action()
+        except Violation as violation:
+            if self.binding(violation.level):
+                raise
+            self.note(violation)
 
     def raise_notes(self) -> None:
         """Report the first kept note, if any, as this check's (information-level) outcome.

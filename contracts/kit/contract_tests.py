@@ -2,6 +2,7 @@
 
     pytest --pyargs bland_sms_mock.contracts.kit.contract_tests --contract-base-url URL [--contract-api-key KEY
         --contract-agent-number NUMBER] [--contract-level inferred] [--contract-read-only]
+        [--contract-allow-number-updates]
 
 One test per check; a violation at the chosen level fails it with the evidence (requests, responses,
 curl), a check that cannot run here is skipped with the reason, and a difference below the level passes
@@ -38,6 +39,7 @@ def contract_context(request: pytest.FixtureRequest) -> Iterator[KitContext]:
         level=Level(option("--contract-level")),
         max_examples=option("--contract-max-examples"),
         read_only=option("--contract-read-only"),
+        allow_number_updates=option("--contract-allow-number-updates"),
     )
     try:
         client, health = connect(options)

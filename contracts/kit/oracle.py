@@ -13,6 +13,7 @@ from typing import Any
 
 from bland_sms_mock.contracts.models.api import (
     FILTER_FIELD_KIND,
+    SEND_ALIASES,
     TIMEOUT_SETTINGS,
     FieldKind,
     FilterField,
@@ -22,16 +23,35 @@ from bland_sms_mock.contracts.models.api import (
 )
 
 PATHWAY_FIELDS = ("curr_pathway_id", "curr_pathway_version", "current_node_id")
+SEND_PATHWAY = {
+    "pathway_id": "curr_pathway_id",
+    "pathway_version": "curr_pathway_version",
+    "start_node_id": "current_node_id",
+}
+"""How `send` names the pathway fields, and the conversation field each becomes."""
+
+
+class NotFound(LookupError):
+    """The account has no conversation (or number) of that id: the API answers 404."""
+
+
+class Conflict(Exception):
+    """The pair already has another active conversation: reactivating this one is refused."""
+
+
+class InvalidTimeoutConfig(ValueError):
+    """A warning_time that is not below the time_out in force (or has none)."""
 
 
 @dataclass
 class Message:
-    """One message of a conversation's history."""
+    """One message of a conversation's history; `id` is the target's, once the caller learns it."""
 
     sender: str
     kind: str
-    text: str
+    text: str | None
     at: int
+    id: str | None = None
 
 
 @dataclass
@@ -54,6 +74,8 @@ class Conversation:
     overrides: dict[str, Any] = field(default_factory=dict)
     timer_started_at: int | None = None
     warned: bool = False
+    started_with: dict[str, Any] | None = None
+    """The number's sms_config as it was when the running timer started (a later update does not reach it)."""
 
     @property
     def message_count(self) -> int:
@@ -91,6 +113,26 @@ class Conversation:
             "last_message_at": format_timestamp(self.last_message_at) if self.last_message_at is not None else None,
         }
 
+    def record(self) -> dict[str, Any]:
+        """What `GET /v1/sms/conversations/{id}` shows: the item, the hidden fields, the messages oldest first."""
+        return {
+            **self.item(),
+            "curr_pathway_version": self.curr_pathway_version,
+            "timed_out_at": format_timestamp(self.timed_out_at) if self.timed_out_at is not None else None,
+            "messages": [self.message_view(m) for m in self.messages],
+        }
+
+    def message_view(self, message: Message) -> dict[str, Any]:
+        """A message as one conversation shows it: an AGENT message goes from the agent to the user."""
+        agent = message.sender == "AGENT"
+        return {
+            "sender": message.sender,
+            "message": message.text,
+            "from": self.agent_number if agent else self.user_number,
+            "to": self.user_number if agent else self.agent_number,
+            "created_at": format_timestamp(message.at),
+        }
+
 
 class Oracle:
     """Every account's conversations and what each API call must do to them.
@@ -105,9 +147,14 @@ class Oracle:
     # ------------------------------------------------------------------------------------ create
 
     def effective(self, conversation: Conversation, setting: str) -> Any:
-        """A timeout setting: the conversation's override, else its number's sms_config, else None."""
+        """A timeout setting: the conversation's override, else its number's sms_config, else None.
+
+        While a timer runs, the number's sms_config is the one it started with.
+        """
         if setting in conversation.overrides:
             return conversation.overrides[setting]
+        if conversation.started_with is not None:
+            return conversation.started_with.get(setting)
         return self.numbers[conversation.account].get(conversation.agent_number, {}).get(setting)
 
     def active(self, api_key: str, user_number: str, agent_number: str) -> Conversation | None:
@@ -120,15 +167,51 @@ class Oracle:
         assert len(found) <= 1, "the oracle holds two active conversations for one pair"
         return found[0] if found else None
 
+    def find(self, api_key: str, conversation_id: str) -> Conversation:
+        """The account's conversation of that id.
+
+        Raises:
+            NotFound: no such conversation in this account (another account's included).
+        """
+        found = [c for c in self.conversations if c.account == api_key and c.id == conversation_id]
+        if not found:
+            raise NotFound(conversation_id)
+        return found[0]
+
     def expected_target(self, api_key: str, body: dict[str, Any]) -> str | None:
-        """The id a valid create must answer with: the active conversation's, or None for a new one."""
+        """The id a valid create or send must answer with: the active conversation's, or None for a new one."""
         if body.get("new_conversation"):
             return None
-        active = self.active(api_key, body["user_number"], body["agent_number"])
+        fields = send_fields(body) if "user_number" not in body or "agent_number" not in body else body
+        active = self.active(api_key, fields["user_number"], fields["agent_number"])
         return active.id if active else None
 
     def create(self, api_key: str, body: dict[str, Any], now: int, conversation_id: str) -> Conversation:
         """Apply a valid create at `now`; `conversation_id` is the id the target gave a new conversation."""
+        pathway = {name: body.get(name) for name in PATHWAY_FIELDS}
+        message = Message(body.get("sender") or "USER", "message", body["message"], now)
+        return self._store(api_key, body, message, pathway, conversation_id)
+
+    def send(
+        self, api_key: str, body: dict[str, Any], now: int, conversation_id: str, message_id: str | None = None
+    ) -> Conversation:
+        """Apply a valid send at `now`: an AGENT message, its pathway fields as send names them.
+
+        The body may use the older names (`phone_number`, `from`, `message`); the current name wins. A send
+        without `agent_message` stores the target's own AI text, which the oracle keeps as None.
+        """
+        fields = send_fields(body)
+        pathway = {target: fields.get(name) for name, target in SEND_PATHWAY.items()}
+        if pathway["curr_pathway_version"] is not None:
+            pathway["curr_pathway_version"] = str(pathway["curr_pathway_version"])
+        message = Message("AGENT", "message", fields.get("agent_message"), now, message_id)
+        return self._store(api_key, fields, message, pathway, conversation_id)
+
+    def _store(
+        self, api_key: str, body: dict[str, Any], message: Message, pathway: dict[str, Any], conversation_id: str
+    ) -> Conversation:
+        """Append `message` to the pair's active conversation, or to a new one; apply pathway, data, overrides."""
+        now = message.at
         self.settle(now)
         conversation = self.active(api_key, body["user_number"], body["agent_number"])
         if conversation is not None and body.get("new_conversation"):
@@ -139,27 +222,107 @@ class Oracle:
                 conversation_id, api_key, body["user_number"], body["agent_number"], created_at=now, updated_at=now
             )
             self.conversations.append(conversation)
-        sender = body.get("sender") or "USER"
-        conversation.messages.append(Message(sender, "message", body["message"], now))
+        conversation.messages.append(message)
         conversation.updated_at = now
-        for name in PATHWAY_FIELDS:
-            if body.get(name) is not None:
-                setattr(conversation, name, body[name])
+        for name, value in pathway.items():
+            if value is not None:
+                setattr(conversation, name, value)
         if isinstance(body.get("request_data"), dict):
             conversation.variables = {**conversation.variables, **body["request_data"]}
         for setting in TIMEOUT_SETTINGS:
             if body.get(setting) is not None:
                 conversation.overrides[setting] = body[setting]
-        if sender == "AGENT":
+        if message.sender == "AGENT":
             conversation.timer_started_at, conversation.warned = now, False
+            conversation.started_with = dict(self.numbers[api_key].get(conversation.agent_number, {}))
         else:
-            conversation.timer_started_at = None
+            conversation.timer_started_at = conversation.started_with = None
         return conversation
+
+    # --------------------------------------------------------------------- end, delete, delete messages
+
+    def set_active(self, api_key: str, conversation_id: str, is_active: bool, now: int) -> Conversation:
+        """Apply a PATCH of `is_active` at `now`: false ends the conversation and cancels its timer.
+
+        true makes an ended conversation active again (its timer waits for the next AGENT message); the
+        same state as before changes nothing.
+
+        Raises:
+            NotFound: not a conversation of the account.
+            Conflict: reactivating while the pair has another active conversation.
+        """
+        self.settle(now)
+        conversation = self.find(api_key, conversation_id)
+        if not is_active and conversation.is_active:
+            self._end(conversation, now)
+        elif is_active and not conversation.is_active:
+            if self.active(api_key, conversation.user_number, conversation.agent_number) is not None:
+                raise Conflict(conversation_id)
+            conversation.is_active, conversation.updated_at = True, now
+        return conversation
+
+    def delete(self, api_key: str, conversation_id: str, now: int) -> None:
+        """Remove a conversation and its messages at `now`; its timers go with it.
+
+        Raises:
+            NotFound: not a conversation of the account (already deleted included).
+        """
+        self.settle(now)
+        conversation = self.find(api_key, conversation_id)
+        self.conversations = [c for c in self.conversations if c is not conversation]
+
+    def delete_messages(self, api_key: str, conversation_id: str, message_ids: list[Any], now: int) -> int:
+        """Remove the messages whose id is named (as a string or an integer); return how many went.
+
+        Ids that are not this conversation's are ignored; `updated_at`, activity and the timer stay.
+
+        Raises:
+            NotFound: not a conversation of the account.
+        """
+        self.settle(now)
+        conversation = self.find(api_key, conversation_id)
+        wanted = {str(message_id) for message_id in message_ids}
+        kept = [m for m in conversation.messages if m.id is None or m.id not in wanted]
+        removed = len(conversation.messages) - len(kept)
+        conversation.messages = kept
+        return removed
+
+    # ------------------------------------------------------------------------------------ numbers
+
+    def number_items(self, api_key: str) -> list[dict[str, Any]]:
+        """The account's numbers as `GET /v1/sms/numbers` lists them, with the conversations of each."""
+        return [
+            {
+                "phone_number": number,
+                "sms_config": dict(config),
+                "conversation_count": len(
+                    [c for c in self.conversations if c.account == api_key and c.agent_number == number]
+                ),
+            }
+            for number, config in self.numbers[api_key].items()
+        ]
+
+    def update_number(self, api_key: str, phone_number: str, changes: dict[str, Any]) -> dict[str, Any]:
+        """Apply a number update: settings given replace the number's (null clears one); return them all.
+
+        Raises:
+            NotFound: not a number of the account.
+            InvalidTimeoutConfig: the result has a warning_time with no time_out, or not below it.
+        """
+        if phone_number not in self.numbers[api_key]:
+            raise NotFound(phone_number)
+        merged = {**self.numbers[api_key][phone_number], **changes}
+        merged = {name: value for name, value in merged.items() if value is not None}
+        warning, time_out = merged.get("warning_time"), merged.get("time_out")
+        if warning is not None and (time_out is None or warning >= time_out):
+            raise InvalidTimeoutConfig(f"warning_time {warning} is not below time_out {time_out}")
+        self.numbers[api_key][phone_number] = merged
+        return dict(merged)
 
     def _end(self, conversation: Conversation, at: int) -> None:
         conversation.is_active = False
         conversation.updated_at = at
-        conversation.timer_started_at = None
+        conversation.timer_started_at = conversation.started_with = None
 
     # ------------------------------------------------------------------------------------ timers
 
@@ -208,6 +371,18 @@ class Oracle:
         ordered = sort(matching, params.get("sortBy", "created_at"), params.get("sortDir", "desc"))
         size, page = int(params.get("pageSize", 25)), int(params.get("page", 1))
         return [c.id for c in ordered[(page - 1) * size : page * size]], len(matching)
+
+
+def send_fields(body: dict[str, Any]) -> dict[str, Any]:
+    """A send body with the older names (`phone_number`, `from`, `message`) read as the current ones.
+
+    When both names are given, the current one wins.
+    """
+    fields = {name: value for name, value in body.items() if name not in SEND_ALIASES.values()}
+    for name, old in SEND_ALIASES.items():
+        if name not in fields and old in body:
+            fields[name] = body[old]
+    return fields
 
 
 def total_pages(total: int, page_size: int) -> int:

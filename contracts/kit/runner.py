@@ -6,12 +6,26 @@ is the `check` command around both. A violation below the chosen level is inform
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bland_sms_mock.contracts.client import CREATE_PATH, LIST_PATH, Client, ControlError, Exchange, TargetUnreachable
+from bland_sms_mock.contracts.client import (
+    CONVERSATION_PATH,
+    CREATE_PATH,
+    LIST_PATH,
+    MESSAGES_PATH,
+    NUMBER_UPDATE_PATH,
+    NUMBERS_PATH,
+    SEND_PATH,
+    Client,
+    ControlError,
+    Exchange,
+    TargetUnreachable,
+)
 from bland_sms_mock.contracts.kit.checks.timeouts import KIT_SMS_CONFIG
 from bland_sms_mock.contracts.kit.context import LEVEL_ORDER, BudgetExhausted, KitAccount, KitContext, Skip, Violation
 from bland_sms_mock.contracts.kit.selection import UnknownSelection, select
@@ -42,6 +56,7 @@ class KitOptions:
     control_token: str | None = None
     request_timeout: float = 10.0
     only: tuple[str, ...] = ()
+    allow_number_updates: bool = False
 
 
 @dataclass
@@ -202,7 +217,8 @@ def context_for(
     capabilities = set(health.get("capabilities", [])) if health else set()
     if health is not None and "clock" in capabilities:
         footprint.note_clock()
-    if health is not None and "accounts" in capabilities:
+    own_accounts = health is not None and "accounts" in capabilities
+    if own_accounts:
         primary = _kit_account(client, options, run_id, "a", KIT_SMS_CONFIG, footprint)
         second = _kit_account(client, options, run_id, "b", {}, footprint)
         if "clock" in capabilities:
@@ -232,6 +248,8 @@ def context_for(
         max_examples=options.max_examples,
         seed=options.seed,
         timeout_checks=options.timeout_checks,
+        own_accounts=own_accounts,
+        allow_number_updates=options.allow_number_updates,
     )
     context.cache["fired"] = footprint.fired  # `KitContext.move_clock` notes there what its moves fired
     return context
@@ -314,21 +332,81 @@ def run_check(ctx: KitContext, spec: Any) -> CheckOutcome:
     return outcome
 
 
-OPERATIONS = {("GET", LIST_PATH): "list", ("POST", CREATE_PATH): "create"}
-"""The contract's operations, by method and path, as the kit names them."""
+OPERATIONS = {
+    ("GET", LIST_PATH): "list",
+    ("POST", CREATE_PATH): "create",
+    ("POST", SEND_PATH): "send",
+    ("GET", CONVERSATION_PATH): "read",
+    ("PATCH", CONVERSATION_PATH): "update",
+    ("DELETE", CONVERSATION_PATH): "delete",
+    ("DELETE", MESSAGES_PATH): "delete messages",
+    ("GET", NUMBERS_PATH): "numbers",
+    ("POST", NUMBER_UPDATE_PATH): "number update",
+}
+"""The contract's operations, by method and path (`{id}` standing for a conversation id), as the kit names them."""
+
+_PATTERNS = {op: re.compile(re.escape(op[1]).replace(re.escape("{id}"), "[^/]+") + "$") for op in OPERATIONS}
 
 
 def _operation(exchange: Exchange) -> tuple[str, str] | None:
     path = exchange.url.split("?", 1)[0]
-    return next((op for op in OPERATIONS if exchange.method == op[0] and path.endswith(op[1])), None)
+    return next((op for op, pattern in _PATTERNS.items() if exchange.method == op[0] and pattern.search(path)), None)
+
+
+def _own_conversation(ctx: KitContext) -> str | None:
+    """A fresh conversation of this run's (one create), or None when the run may not create one."""
+    if ctx.read_only or not ctx.budget_left:
+        return None
+    exchange = ctx.create(ctx.base_body())
+    data = exchange.data
+    return data.get("conversation_id") if exchange.status == 200 and isinstance(data, dict) else None
+
+
+def _readable_conversation(ctx: KitContext) -> str | None:
+    """A conversation to read: one of this run's, else (read-only) the account's first listed one."""
+    if not ctx.read_only:
+        return _own_conversation(ctx)
+    data = ctx.list({"pageSize": 1}).data
+    return data[0].get("id") if isinstance(data, list) and data and isinstance(data[0], dict) else None
+
+
+def _probe_messages(ctx: KitContext) -> Exchange | None:
+    """Delete the one message of a fresh conversation (its id read from the conversation)."""
+    conversation = _own_conversation(ctx)
+    if conversation is None:
+        return None
+    read = ctx.read(conversation)
+    messages = (read.data or {}).get("messages") if isinstance(read.data, dict) else None
+    if read.status != 200 or not isinstance(messages, list) or not messages or not isinstance(messages[0], dict):
+        return read
+    return ctx.delete_messages(conversation, {"message_ids": [messages[0].get("id")]})
+
+
+def _with(conversation: str | None, call: Callable[[str], Exchange]) -> Exchange | None:
+    return None if conversation is None else call(conversation)
+
+
+PROBES: dict[str, Callable[[KitContext], Exchange | None]] = {
+    "list": lambda ctx: ctx.list({"pageSize": 1}),
+    "create": lambda ctx: None if ctx.read_only or not ctx.budget_left else ctx.create(ctx.base_body()),
+    "send": lambda ctx: None if ctx.read_only or not ctx.budget_left else ctx.send(ctx.send_body()),
+    "read": lambda ctx: _with(_readable_conversation(ctx), ctx.read),
+    "update": lambda ctx: _with(_own_conversation(ctx), lambda c: ctx.patch(c, {"is_active": False})),
+    "delete": lambda ctx: _with(_own_conversation(ctx), ctx.delete),
+    "delete messages": _probe_messages,
+    "numbers": lambda ctx: ctx.numbers(),
+    "number update": lambda ctx: ctx.update_number({"phone_number": ctx.primary.agent_number}),
+}
+"""For each operation, one valid request of the kit's own (None when the run may not make it: read-only,
+the create budget spent, nothing to read). A number update that names no setting changes nothing."""
 
 
 def confirm_operations(ctx: KitContext) -> None:
     """Make sure a check did not pass on refusals alone: each operation it used accepts a valid request.
 
-    A check that sends only invalid requests (and sees them refused) would pass on a target that implements
-    nothing; so when the run has not yet seen an operation accept anything, the kit sends it one valid
-    request of its own (a list of one item, or one create while the budget allows).
+    A check that sends only invalid requests (and sees them refused: an unknown id, another account's
+    conversation) would pass on a target that implements nothing; so when the run has not yet seen an
+    operation accept anything, the kit sends it one valid request of its own (`PROBES`), when it may.
 
     Raises:
         Violation: documented level; the target refused that valid request.
@@ -342,9 +420,12 @@ def confirm_operations(ctx: KitContext) -> None:
             if 200 <= exchange.status < 300:
                 accepted.add(operation)
     for operation in sorted(used - accepted):
-        if operation[0] == "POST" and (ctx.read_only or not ctx.budget_left):
+        try:
+            probe = PROBES[OPERATIONS[operation]](ctx)
+        except Skip:  # the run may not make that request (read-only, budget, number updates not allowed)
             continue
-        probe = ctx.list({"pageSize": 1}) if operation[0] == "GET" else ctx.create(ctx.base_body())
+        if probe is None:
+            continue
         if not 200 <= probe.status < 300:
             raise Violation(
                 f"the check saw only refusals, and the target does not implement {operation[0]} {operation[1]}: "

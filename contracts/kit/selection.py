@@ -2,18 +2,55 @@
 
 from __future__ import annotations
 
-from bland_sms_mock.contracts.kit.checks import auth, create, listing, schemathesis_suite, state_machine, timeouts
+from bland_sms_mock.contracts.kit.checks import (
+    auth,
+    conversation,
+    create,
+    delete,
+    listing,
+    numbers,
+    schemathesis_suite,
+    send,
+    state_machine,
+    timeouts,
+    update,
+)
 from bland_sms_mock.contracts.kit.registry import REGISTRY, CheckSpec
 
-CHECK_MODULES = (create, listing, auth, timeouts, state_machine, schemathesis_suite)
+CHECK_MODULES = (
+    create,
+    listing,
+    auth,
+    timeouts,
+    send,
+    conversation,
+    update,
+    delete,
+    numbers,
+    state_machine,
+    schemathesis_suite,
+)
 """The modules whose `@check` functions make up the kit (importing them registers the checks)."""
 
 
-SUITE_ORDER = ("create", "list", "auth", "timeouts", "behaviour", "schema")
+SUITE_ORDER = (
+    "create",
+    "list",
+    "auth",
+    "timeouts",
+    "send",
+    "conversation",
+    "update",
+    "delete",
+    "messages",
+    "numbers",
+    "behaviour",
+    "schema",
+)
 
 
 def load_all() -> dict[str, CheckSpec]:
-    """Every registered check in run order (create, list, auth, timeouts, behaviour, schema)."""
+    """Every registered check in run order (create, list, auth, timeouts, the other endpoints, behaviour, schema)."""
 
     def position(name: str) -> int:
         prefix = name.split(".")[0]

@@ -10,11 +10,15 @@ from typing import Any
 
 import pytest
 from bland_sms_mock.contracts.kit.oracle import (
+    Conflict,
     Conversation,
+    InvalidTimeoutConfig,
     Message,
+    NotFound,
     Oracle,
     json_equal,
     matches,
+    send_fields,
     sort,
     total_pages,
 )
@@ -430,3 +434,256 @@ def test_a_null_override_is_no_override() -> None:
     model = oracle()
     made = model.create(KEY, body(sender="AGENT", time_out=None, warning_message=None), T0, "c1")
     assert made.overrides == {} and model.effective(made, "time_out") == 900
+
+
+# --------------------------------------------------------------------------------------------- send
+
+
+def send(text: str | None = "sent", user: str = USER, agent: str = TIMED, **fields: Any) -> dict[str, Any]:
+    """A send body (current names); `text` None leaves agent_message out."""
+    made = {"user_number": user, "agent_number": agent, **fields}
+    return made if text is None else {**made, "agent_message": text}
+
+
+def test_a_send_opens_a_conversation_with_an_agent_message_that_starts_the_timer() -> None:
+    model = oracle()
+    assert model.expected_target(KEY, send()) is None
+    made = model.send(KEY, send(), T0, "c1", "m1")
+    assert made.messages == [Message("AGENT", "message", "sent", T0, "m1")]
+    assert (made.is_active, made.created_at, made.updated_at, made.timer_started_at) == (True, T0, T0, T0)
+    assert model.due_timers()[0][:2] == (T0 + 10 * MIN, "warning")  # the number's 600 s
+    assert model.expected_target(KEY, send()) == "c1"
+
+
+def test_a_send_continues_a_created_conversation_and_new_conversation_archives_it() -> None:
+    model = oracle()
+    created = model.create(KEY, body("question"), T0, "c1")
+    joined = model.send(KEY, send("answer"), T0 + MIN, "ignored")
+    assert joined is created and [m.sender for m in created.messages] == ["USER", "AGENT"]
+    assert created.last_message == "answer" and created.updated_at == T0 + MIN
+    fresh = model.send(KEY, send("fresh start", new_conversation=True), T0 + 2 * MIN, "c2")
+    assert (created.is_active, created.updated_at, created.timer_started_at) == (False, T0 + 2 * MIN, None)
+    assert fresh.id == "c2" and model.active(KEY, USER, TIMED) is fresh and fresh.message_count == 1
+
+
+def test_a_send_names_its_pathway_fields_its_own_way_and_merges_request_data() -> None:
+    model = oracle()
+    made = model.send(
+        KEY, send(pathway_id="pw_s", pathway_version=3, start_node_id="intro", request_data={"a": 1}), T0, "c1"
+    )
+    assert (made.curr_pathway_id, made.curr_pathway_version, made.current_node_id) == ("pw_s", "3", "intro")
+    model.send(KEY, send(start_node_id="next", request_data={"b": 2}), T0 + MIN, "x")
+    assert (made.curr_pathway_id, made.curr_pathway_version, made.current_node_id) == ("pw_s", "3", "next")
+    assert made.variables == {"a": 1, "b": 2}
+
+
+def test_send_overrides_persist_like_a_creates() -> None:
+    model = oracle()
+    made = model.send(KEY, send(time_out=120, warning_time=60, warning_message="custom"), T0, "c1")
+    assert model.settle(T0 + 60_000) == [(T0 + 60_000, "warning", "c1")] and made.last_message == "custom"
+    assert model.settle(T0 + 120_000) == [(T0 + 120_000, "timeout", "c1")] and made.last_message == "bye"
+
+
+def test_the_older_send_names_are_read_and_the_current_name_wins() -> None:
+    old = {"phone_number": USER, "from": TIMED, "message": "old names"}
+    assert send_fields(old) == {"user_number": USER, "agent_number": TIMED, "agent_message": "old names"}
+    both = {**old, "agent_message": "current", "user_number": USER2}
+    assert send_fields(both) == {"user_number": USER2, "agent_number": TIMED, "agent_message": "current"}
+    model = oracle()
+    assert model.expected_target(KEY, old) is None
+    made = model.send(KEY, old, T0, "c1")
+    assert (made.user_number, made.agent_number, made.last_message) == (USER, TIMED, "old names")
+    assert model.expected_target(KEY, old) == "c1"
+
+
+def test_a_send_without_agent_message_keeps_an_agent_message_of_unknown_text() -> None:
+    made = oracle().send(KEY, send(None), T0, "c1")
+    assert made.messages == [Message("AGENT", "message", None, T0)] and made.timer_started_at == T0
+
+
+# -------------------------------------------------------------------------------------- one conversation
+
+
+def test_a_record_shows_the_hidden_fields_and_each_message_with_its_direction() -> None:
+    model = oracle()
+    model.create(KEY, body("hello", curr_pathway_version="v2"), T0, "c1")
+    made = model.send(KEY, send("hi back"), T0 + MIN, "x")
+    record = made.record()
+    assert record["curr_pathway_version"] == "v2" and record["timed_out_at"] is None
+    assert record["message_count"] == 2 and record["last_message"] == "hi back"
+    assert record["messages"] == [
+        {"sender": "USER", "message": "hello", "from": USER, "to": TIMED, "created_at": "2026-01-05T12:00:00.000Z"},
+        {"sender": "AGENT", "message": "hi back", "from": TIMED, "to": USER, "created_at": "2026-01-05T12:01:00.000Z"},
+    ]
+    model.settle(T0 + 16 * MIN)  # warning at 11 min, timeout at 16 min after the send
+    assert made.record()["timed_out_at"] == "2026-01-05T12:16:00.000Z"
+
+
+def test_find_sees_only_the_accounts_own_conversations() -> None:
+    model = oracle()
+    model.numbers[OTHER_KEY][TIMED] = {}
+    model.create(OTHER_KEY, body(), T0, "theirs")
+    with pytest.raises(NotFound):
+        model.find(KEY, "theirs")
+    assert model.find(OTHER_KEY, "theirs").account == OTHER_KEY
+
+
+# ---------------------------------------------------------------------------------------------- end
+
+
+def test_ending_cancels_the_timer_and_frees_the_pair() -> None:
+    model = oracle()
+    made = model.send(KEY, send(), T0, "c1")
+    assert model.set_active(KEY, "c1", False, T0 + 5 * MIN) is made
+    assert (made.is_active, made.updated_at, made.timer_started_at, made.timed_out_at) == (
+        False,
+        T0 + 5 * MIN,
+        None,
+        None,
+    )
+    assert model.settle(T0 + 100 * MIN) == [] and made.message_count == 1
+    assert model.expected_target(KEY, send()) is None
+    assert model.set_active(KEY, "c1", False, T0 + 6 * MIN).updated_at == T0 + 5 * MIN  # already ended: no change
+
+
+def test_ending_after_the_warning_keeps_the_warning_and_stops_the_timeout() -> None:
+    model = oracle()
+    made = model.send(KEY, send(), T0, "c1")
+    model.set_active(KEY, "c1", False, T0 + 12 * MIN)  # the warning fell due at 10 min, before the PATCH
+    assert [m.kind for m in made.messages] == ["message", "warning"] and model.settle(T0 + 100 * MIN) == []
+
+
+def test_a_timer_due_at_the_instant_of_the_patch_fires_first() -> None:
+    model = oracle()
+    made = model.send(KEY, send(), T0, "c1")
+    model.set_active(KEY, "c1", False, T0 + 15 * MIN)
+    assert made.timed_out_at == T0 + 15 * MIN and made.message_count == 3
+
+
+def test_reactivating_needs_the_pair_free_and_starts_no_timer() -> None:
+    model = oracle()
+    model.send(KEY, send(), T0, "c1")
+    model.set_active(KEY, "c1", False, T0 + MIN)
+    model.create(KEY, body("new one"), T0 + 2 * MIN, "c2")
+    with pytest.raises(Conflict):
+        model.set_active(KEY, "c1", True, T0 + 3 * MIN)
+    assert not model.find(KEY, "c1").is_active
+    model.set_active(KEY, "c2", False, T0 + 4 * MIN)
+    back = model.set_active(KEY, "c1", True, T0 + 5 * MIN)
+    assert (back.is_active, back.updated_at, back.timer_started_at) == (True, T0 + 5 * MIN, None)
+    assert model.expected_target(KEY, body()) == "c1" and model.due_timers() == []
+
+
+def test_ending_another_accounts_conversation_is_not_found() -> None:
+    model = oracle()
+    model.create(KEY, body(), T0, "c1")
+    with pytest.raises(NotFound):
+        model.set_active(OTHER_KEY, "c1", False, T0)
+    assert model.find(KEY, "c1").is_active
+
+
+# ------------------------------------------------------------------------------------------- delete
+
+
+def test_delete_removes_the_conversation_its_timer_and_frees_the_pair() -> None:
+    model = oracle()
+    model.send(KEY, send(), T0, "c1")
+    model.create(KEY, body(user=USER2), T0, "c2")
+    model.delete(KEY, "c1", T0 + MIN)
+    assert model.query(KEY, {}, []) == (["c2"], 1) and model.due_timers() == []
+    assert model.settle(T0 + 100 * MIN) == []
+    with pytest.raises(NotFound):
+        model.find(KEY, "c1")
+    with pytest.raises(NotFound):
+        model.delete(KEY, "c1", T0 + 2 * MIN)  # already deleted
+    assert model.expected_target(KEY, send()) is None
+    assert model.send(KEY, send(), T0 + 3 * MIN, "c3").message_count == 1
+
+
+def test_another_account_cannot_delete_a_conversation() -> None:
+    model = oracle()
+    model.create(KEY, body(), T0, "c1")
+    with pytest.raises(NotFound):
+        model.delete(OTHER_KEY, "c1", T0)
+    assert [c.id for c in model.conversations] == ["c1"]
+
+
+# ----------------------------------------------------------------------------------- delete messages
+
+
+def three_messages(model: Oracle) -> Conversation:
+    """c1 with messages a (USER, id 1), b (AGENT, id 2), c (USER, id 3), one minute apart."""
+    model.create(KEY, body("a"), T0, "c1")
+    model.send(KEY, send("b"), T0 + MIN, "x", "2")
+    made = model.create(KEY, body("c"), T0 + 2 * MIN, "x")
+    made.messages[0].id, made.messages[2].id = "1", "3"
+    return made
+
+
+def test_deleting_messages_counts_them_and_the_history_and_counts_follow() -> None:
+    model = oracle()
+    made = three_messages(model)
+    assert model.delete_messages(KEY, "c1", ["3", 1, "99"], T0 + 5 * MIN) == 2  # ints and strings; 99 is none
+    assert [m.text for m in made.messages] == ["b"]
+    assert (made.message_count, made.last_message, made.last_message_at) == (1, "b", T0 + MIN)
+    assert made.updated_at == T0 + 2 * MIN and made.is_active  # unchanged
+    assert model.delete_messages(KEY, "c1", ["1"], T0 + 6 * MIN) == 0
+    assert model.delete_messages(KEY, "c1", [2], T0 + 6 * MIN) == 1
+    assert (made.message_count, made.last_message, made.last_message_at) == (0, None, None)
+
+
+def test_deleting_messages_leaves_a_running_timer() -> None:
+    model = oracle()
+    made = model.send(KEY, send("b"), T0, "c1", "7")
+    assert model.delete_messages(KEY, "c1", ["7"], T0 + MIN) == 1 and made.timer_started_at == T0
+    model.settle(T0 + 15 * MIN)
+    assert [m.kind for m in made.messages] == ["warning", "timeout"] and made.timed_out_at == T0 + 15 * MIN
+
+
+def test_deleting_messages_of_another_accounts_conversation_is_not_found() -> None:
+    model = oracle()
+    made = three_messages(model)
+    with pytest.raises(NotFound):
+        model.delete_messages(OTHER_KEY, "c1", ["1"], T0)
+    assert made.message_count == 3
+
+
+# ------------------------------------------------------------------------------------------ numbers
+
+
+def test_numbers_list_the_accounts_own_with_a_count_of_existing_conversations() -> None:
+    model = oracle()
+    model.create(KEY, body(), T0, "c1")
+    model.create(KEY, body(new_conversation=True), T0 + MIN, "c2")  # c1 ended: still counted
+    model.create(KEY, body(user=USER2), T0, "c3")
+    model.delete(KEY, "c3", T0 + MIN)  # deleted: not counted
+    assert model.number_items(KEY) == [
+        {"phone_number": TIMED, "sms_config": NUMBER_CONFIG, "conversation_count": 2},
+        {"phone_number": PLAIN, "sms_config": {}, "conversation_count": 0},
+    ]
+    assert [n["phone_number"] for n in model.number_items(OTHER_KEY)] == ["+15550000009"]
+
+
+def test_a_number_update_changes_what_it_names_and_null_clears() -> None:
+    model = oracle()
+    after = model.update_number(KEY, TIMED, {"warning_message": "hello?", "timeout_message": None})
+    assert after == {"time_out": 900, "warning_time": 600, "warning_message": "hello?"}
+    assert model.numbers[KEY][TIMED] == after
+    with pytest.raises(InvalidTimeoutConfig):
+        model.update_number(KEY, TIMED, {"time_out": 600})  # warning_time 600 would not be below it
+    with pytest.raises(InvalidTimeoutConfig):
+        model.update_number(KEY, PLAIN, {"warning_time": 30})  # no time_out at all
+    assert model.numbers[KEY][TIMED] == after and model.numbers[KEY][PLAIN] == {}
+    with pytest.raises(NotFound):
+        model.update_number(KEY, "+15550000009", {"time_out": 60})  # another account's number
+
+
+def test_a_running_timer_keeps_the_settings_it_started_with() -> None:
+    model = oracle()
+    made = model.send(KEY, send(), T0, "c1")
+    model.update_number(KEY, TIMED, {"time_out": 60, "warning_time": None, "timeout_message": "new bye"})
+    model.settle(T0 + 15 * MIN)
+    assert made.timed_out_at == T0 + 15 * MIN and made.last_message == "bye"  # the old 900 s and text
+    later = model.send(KEY, send(user=USER2), T0 + 20 * MIN, "c2")
+    model.settle(T0 + 21 * MIN)
+    assert later.timed_out_at == T0 + 21 * MIN and later.last_message == "new bye"

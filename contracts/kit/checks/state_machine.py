@@ -1,9 +1,10 @@
-"""Random sequences of creates, lists and clock moves, judged step by step by the oracle.
+"""Random sequences of creates, sends, ends, deletes, message deletes, lists and clock moves, judged by the oracle.
 
 A Hypothesis `RuleBasedStateMachine` drives the target; after every step the target must agree with
 `kit.oracle` on which conversations exist and are active, their counts, last messages, variables
-and pathway fields, list order, pagination totals and filter results, and (on a mock with a clock)
-timestamps and timeouts. A failing sequence is shrunk and reported as a numbered list of requests.
+and pathway fields, one conversation's history, list order, pagination totals and filter results, and
+(on a mock with a clock) timestamps and timeouts. A failing sequence is shrunk and reported as a
+numbered list of requests. It ends, deletes and trims only conversations it created itself.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 from bland_sms_mock.contracts.client import Exchange
 from bland_sms_mock.contracts.kit.checks.paging import order_level
 from bland_sms_mock.contracts.kit.context import RUN_TAG, KitContext, Violation, first_of
-from bland_sms_mock.contracts.kit.oracle import Oracle, sort, total_pages
+from bland_sms_mock.contracts.kit.oracle import Conversation, Oracle, sort, total_pages
 from bland_sms_mock.contracts.kit.registry import check
 from bland_sms_mock.contracts.models.api import Level, SortField, format_timestamp, timestamp_ms
 from hypothesis import HealthCheck, Phase, Verbosity, seed, settings
@@ -74,6 +75,8 @@ def machine_for(ctx: KitContext, log: list[list[str]]) -> type[RuleBasedStateMac
             self.oracle = Oracle({ctx.primary.api_key: {ctx.primary.agent_number: ctx.primary.sms_config}})
             self.now = 0
             self.steps: list[str] = []
+            self.trimmed: set[str] = set()
+            """Conversations whose messages were deleted (their `updated_at` stays by a [mock] choice)."""
             log.append(self.steps)
 
         def _say(self, exchange: Exchange) -> Exchange:
@@ -114,9 +117,7 @@ def machine_for(ctx: KitContext, log: list[list[str]]) -> type[RuleBasedStateMac
             node: str | None,
             data: dict[str, int] | None,
         ) -> None:
-            if timed:
-                self._clock(1)
-                self.oracle.settle(self.now)
+            self._tick()
             body: dict[str, Any] = {
                 "user_number": self.users[user],
                 "agent_number": ctx.primary.agent_number,
@@ -135,12 +136,128 @@ def machine_for(ctx: KitContext, log: list[list[str]]) -> type[RuleBasedStateMac
             if exchange.status != 200 or not isinstance(exchange.data, dict):
                 raise _Mismatch(f"a valid create was refused: {exchange.response_line(200)}", Level.DOCUMENTED)
             got = exchange.data.get("conversation_id")
+            self._judge_target(got, expected, "create")
+            self.oracle.create(ctx.primary.api_key, body, self.now, got)
+
+        @precondition(lambda self: ctx.budget_left)
+        @rule(
+            user=st.integers(0, 2),
+            new_conversation=st.booleans(),
+            message=st.sampled_from(["Your code is 1234", "Are you there?", "Thanks!"]),
+            pathway=st.none() | st.sampled_from(["pw_a", "pw_send"]),
+            node=st.none() | st.sampled_from(["start", "greet"]),
+            data=st.none() | st.dictionaries(st.sampled_from(["plan", "step"]), st.integers(0, 3), max_size=1),
+        )
+        def send(
+            self,
+            user: int,
+            new_conversation: bool,
+            message: str,
+            pathway: str | None,
+            node: str | None,
+            data: dict[str, int] | None,
+        ) -> None:
+            """POST /v1/sms/send: an AGENT message joining the pair's active conversation or opening one."""
+            self._tick()
+            body: dict[str, Any] = {
+                "user_number": self.users[user],
+                "agent_number": ctx.primary.agent_number,
+                "agent_message": message,
+                "request_data": {**(data or {}), RUN_TAG: self.case},
+            }
+            body.update({k: v for k, v in (("pathway_id", pathway), ("start_node_id", node)) if v is not None})
+            if new_conversation:
+                body["new_conversation"] = True
+            expected = self.oracle.expected_target(ctx.primary.api_key, body)
+            exchange = self._say(ctx.send(body, tag=False))
+            if exchange.status != 200 or not isinstance(exchange.data, dict):
+                raise _Mismatch(f"a valid send was refused: {exchange.response_line(200)}", Level.DOCUMENTED)
+            got = exchange.data.get("conversation_id")
+            self._judge_target(got, expected, "send")
+            message_id = exchange.data.get("message_id")
+            self.oracle.send(ctx.primary.api_key, body, self.now, got, None if message_id is None else str(message_id))
+
+        def _tick(self) -> None:
+            if timed:
+                self._clock(1)
+                self.oracle.settle(self.now)
+
+        def _judge_target(self, got: Any, expected: str | None, what: str) -> None:
             known = {c.id for c in self.oracle.conversations}
             if expected is not None and got != expected:
-                raise _Mismatch(f"the create went to {got}, but {expected} is the active conversation", Level.INFERRED)
+                raise _Mismatch(f"the {what} went to {got}, but {expected} is the active conversation", Level.INFERRED)
             if expected is None and got in known:
-                raise _Mismatch(f"the create went to the existing {got}; a new conversation was due", Level.INFERRED)
-            self.oracle.create(ctx.primary.api_key, body, self.now, got)
+                raise _Mismatch(f"the {what} went to the existing {got}; a new conversation was due", Level.INFERRED)
+
+        def _pick(self, pick: int) -> Conversation:
+            return self.oracle.conversations[pick % len(self.oracle.conversations)]
+
+        @precondition(lambda self: bool(self.oracle.conversations))
+        @rule(pick=st.integers(0, 50))
+        def end(self, pick: int) -> None:
+            """PATCH is_active false on one of this case's conversations."""
+            self._tick()
+            conversation = self._pick(pick)
+            exchange = self._say(ctx.patch(conversation.id, {"is_active": False}))
+            shown = exchange.json.get("conversation") if isinstance(exchange.json, dict) else None
+            if exchange.status != 200 or not isinstance(shown, dict) or shown.get("is_active") is not False:
+                raise _Mismatch(
+                    f"ending {conversation.id} was answered {exchange.response_line(200)}", Level.DOCUMENTED
+                )
+            self.oracle.set_active(ctx.primary.api_key, conversation.id, False, self.now)
+
+        @precondition(lambda self: bool(self.oracle.conversations))
+        @rule(pick=st.integers(0, 50))
+        def delete(self, pick: int) -> None:
+            """DELETE one of this case's conversations."""
+            self._tick()
+            conversation = self._pick(pick)
+            exchange = self._say(ctx.delete(conversation.id))
+            if exchange.status != 200:
+                raise _Mismatch(
+                    f"deleting {conversation.id} was answered {exchange.response_line(200)}", Level.DOCUMENTED
+                )
+            self.oracle.delete(ctx.primary.api_key, conversation.id, self.now)
+
+        @precondition(lambda self: any(c.messages for c in self.oracle.conversations))
+        @rule(pick=st.integers(0, 50), chosen=st.integers(1, 255))
+        def delete_messages(self, pick: int, chosen: int) -> None:
+            """Read one conversation (judged against the oracle), then delete some of its messages by id."""
+            self._tick()
+            conversation = self._pick(pick)
+            ids = self._read(conversation)
+            if not ids:
+                return
+            wanted = [i for n, i in enumerate(ids) if chosen >> (n % 8) & 1] or ids[:1]
+            exchange = self._say(ctx.delete_messages(conversation.id, {"message_ids": wanted}))
+            count = exchange.data.get("deleted_count") if isinstance(exchange.data, dict) else None
+            if exchange.status != 200 or count != len(wanted):
+                raise _Mismatch(
+                    f"deleting {len(wanted)} messages of {conversation.id} was answered {exchange.response_line(200)}",
+                    Level.DOCUMENTED,
+                )
+            self.oracle.delete_messages(ctx.primary.api_key, conversation.id, wanted, self.now)
+            self.trimmed.add(conversation.id)
+
+        def _read(self, conversation: Conversation) -> list[str]:
+            """GET one conversation: its fields and history must be the oracle's; return its message ids."""
+            exchange = self._say(ctx.read(conversation.id))
+            data = exchange.data
+            if exchange.status != 200 or not isinstance(data, dict) or not isinstance(data.get("messages"), list):
+                raise _Mismatch(
+                    f"reading {conversation.id} was answered {exchange.response_line(200)}", Level.DOCUMENTED
+                )
+            expected = conversation.record()
+            _judged(ctx, self.steps, lambda: self._compare_item(data, expected))
+            keys = ("sender", "message", "from", "to") + (("created_at",) if timed else ())
+            got = [{k: m.get(k) for k in keys} if isinstance(m, dict) else m for m in data["messages"]]
+            want = [{k: m[k] for k in keys} for m in expected["messages"]]
+            if got != want:
+                raise _Mismatch(f"{conversation.id}: the messages are {got}, expected {want}", Level.DOCUMENTED)
+            ids = [str(m.get("id")) for m in data["messages"]]
+            for message, message_id in zip(conversation.messages, ids, strict=True):
+                message.id = message_id
+            return ids
 
         @precondition(lambda self: timed)
         @rule(seconds=st.sampled_from([30, 300, 599, 600, 601, 900, 3600]))
@@ -257,7 +374,8 @@ def machine_for(ctx: KitContext, log: list[list[str]]) -> type[RuleBasedStateMac
                 if name in TIME_FIELDS and got is not None and want is not None:
                     got = format_timestamp(timestamp_ms(got))
                 if want != got:
-                    level = Level.MOCK if name == "updated_at" and not expected["is_active"] else Level.INFERRED
+                    stays = name == "updated_at" and (not expected["is_active"] or item["id"] in self.trimmed)
+                    level = Level.MOCK if stays else Level.INFERRED
                     raise _Mismatch(f"conversation {item['id']}: {name} is {got!r}, expected {want!r}", level)
 
     return ConversationMachine
@@ -265,7 +383,11 @@ def machine_for(ctx: KitContext, log: list[list[str]]) -> type[RuleBasedStateMac
 
 @check("behaviour.stateful", Level.INFERRED, "stateful")
 def behaviour_stateful(ctx: KitContext) -> None:
-    """Random sequences of creates, lists (sorts, pages, filters) and clock moves agree with the oracle."""
+    """Random creates, sends, ends, deletes, message deletes, lists and clock moves agree with the oracle.
+
+    Rules: send.append, update.end, update.end.timer, delete.everywhere, messages.delete.counts and the
+    create, list and timeout rules the steps touch.
+    """
     ctx.writing()
     log: list[list[str]] = []
     machine = machine_for(ctx, log)

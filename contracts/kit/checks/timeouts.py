@@ -26,7 +26,8 @@ REAL_TIMES = {"time_out": 4, "warning_time": 2}
 """Seconds of the overrides used on a target without a clock."""
 
 
-def _ready(ctx: KitContext) -> None:
+def ready(ctx: KitContext) -> None:
+    """Refuse to run a timer check under `--timeout-checks skip` or `--read-only`."""
     if ctx.timeout_checks == "skip":
         raise Skip("--timeout-checks skip")
     ctx.writing()
@@ -54,7 +55,7 @@ def agent_waits(ctx: KitContext) -> tuple[dict[str, Any], str, str]:
     Raises:
         Skip: timeout checks are off, or the run is read-only.
     """
-    _ready(ctx)
+    ready(ctx)
     config = settings(ctx)
     user = ctx.user_number()
     body = ctx.base_body(user, sender="AGENT", message="kit: agent asks", **config["send"])
@@ -125,7 +126,7 @@ def timeouts_reply_cancels_timer(ctx: KitContext) -> None:
 @check("timeouts.overrides", Level.DOCUMENTED, "behaviour")
 def timeouts_overrides(ctx: KitContext) -> None:
     """Per-conversation overrides win over the number's sms_config, setting by setting, and persist."""
-    _ready(ctx)
+    ready(ctx)
     if not ctx.has_clock:
         raise Skip("needs a mock's clock (the number's own sms_config is unknown on this target)")
     user = ctx.user_number()
