@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from bland_sms_mock.contracts.models.api import (
     FILTER_FIELD_KIND,
     SEND_ALIASES,
     TIMEOUT_SETTINGS,
+    ConversationItem,
+    ConversationRecord,
     FieldKind,
     FilterField,
     format_timestamp,
@@ -97,28 +100,20 @@ class Conversation:
         return getattr(self, name)
 
     def item(self) -> dict[str, Any]:
-        """The fields a list item shows, as the API writes them (timestamps as ISO text)."""
-        return {
-            "id": self.id,
-            "created_at": format_timestamp(self.created_at),
-            "updated_at": format_timestamp(self.updated_at),
-            "user_number": self.user_number,
-            "agent_number": self.agent_number,
-            "variables": self.variables,
-            "current_node_id": self.current_node_id,
-            "curr_pathway_id": self.curr_pathway_id,
-            "is_active": self.is_active,
-            "message_count": self.message_count,
-            "last_message": self.last_message,
-            "last_message_at": format_timestamp(self.last_message_at) if self.last_message_at is not None else None,
-        }
+        """The list item fields the oracle keeps (names from `ConversationItem`), timestamps as ISO text."""
+        return {name: self.shown(name) for name in _item_fields()}
+
+    def shown(self, name: str) -> Any:
+        """A field as the API writes it: an instant as ISO text, anything else as it is."""
+        value = getattr(self, name)
+        return format_timestamp(value) if name in _timestamp_fields() and value is not None else value
 
     def record(self) -> dict[str, Any]:
         """What `GET /v1/sms/conversations/{id}` shows: the item, the hidden fields, the messages oldest first."""
         return {
             **self.item(),
             "curr_pathway_version": self.curr_pathway_version,
-            "timed_out_at": format_timestamp(self.timed_out_at) if self.timed_out_at is not None else None,
+            "timed_out_at": self.shown("timed_out_at"),
             "messages": [self.message_view(m) for m in self.messages],
         }
 
@@ -447,3 +442,21 @@ def _text_test(actual: str, operator: str, value: str) -> bool:
     if operator == "startsWith":
         return actual.startswith(value)
     return actual.endswith(value)
+
+
+@cache
+def _item_fields() -> tuple[str, ...]:
+    """The fields of a list item the oracle models: those of `ConversationItem` its conversations carry."""
+    known = set(Conversation.__dataclass_fields__) | {n for n in dir(Conversation) if not n.startswith("_")}
+    return tuple(name for name in ConversationItem.model_fields if name in known)
+
+
+@cache
+def _timestamp_fields() -> frozenset[str]:
+    """The fields the API writes as ISO instants (their schema's pattern ends in `Z`), read from the models."""
+    properties = ConversationRecord.model_json_schema()["properties"]
+
+    def is_instant(schema: dict[str, Any]) -> bool:
+        return any(str(s.get("pattern", "")).endswith("Z$") for s in (schema, *schema.get("anyOf", [])))
+
+    return frozenset(name for name, schema in properties.items() if is_instant(schema))

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bland_sms_mock.contracts.client import Exchange
+from bland_sms_mock.contracts.kit.checks.paging import list_all
 from bland_sms_mock.contracts.kit.context import KitContext, Skip, Violation, fail
 from bland_sms_mock.contracts.kit.registry import check
 from bland_sms_mock.contracts.models.api import Level
@@ -21,8 +22,6 @@ def find(ctx: KitContext, conversation_id: str, **params: Any) -> dict[str, Any]
         if "user_number" in params
         else []
     )
-    from bland_sms_mock.contracts.kit.checks.paging import list_all
-
     for item in list_all(ctx, {"filters": filters}):
         if isinstance(item, dict) and item.get("id") == conversation_id:
             return item
@@ -132,8 +131,6 @@ def create_concurrent_appends(ctx: KitContext) -> None:
 
 def find_all(ctx: KitContext, user: str) -> list[Any]:
     """Every conversation of this run with `user`."""
-    from bland_sms_mock.contracts.kit.checks.paging import list_all
-
     return list_all(ctx, {"filters": [{"field": "user_number", "operator": "eq", "value": user}]})
 
 
