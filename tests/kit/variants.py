@@ -541,20 +541,25 @@ def no_workflow_id() -> Mutant:
 
 
 def other_id_format() -> Mutant:
-    """Ids of another shape (`cv-<hex>`), in every answer and in the control API's paths."""
+    """Ids of another shape (`cv-<hex>`), in every answer, in the API's paths and in the control API's paths."""
 
-    def outward(text: str) -> str:
-        return "cv-" + text.removeprefix("convo_") if text.startswith("convo_") else text
+    def outward(value: Any) -> Any:
+        if isinstance(value, str) and value.startswith("convo_"):
+            return "cv-" + value.removeprefix("convo_")
+        if isinstance(value, dict):
+            return {key: outward(inner) for key, inner in value.items()}
+        if isinstance(value, list):
+            return [outward(inner) for inner in value]
+        return value
 
-    def on_response(call: Call, status: int, body: Any) -> tuple[int, Any]:
-        if is_create(call) and status == 200:
-            body["data"]["conversation_id"] = outward(body["data"]["conversation_id"])
-        if is_list(call) and status == 200:
-            for item in body["data"]:
-                item["id"] = outward(item["id"])
-        return status, body
+    def on_request(call: Call) -> Call:
+        return {**call, "path": call["path"].replace("/cv-", "/convo_")}
 
-    return Mutant(on_response=on_response, control_path=lambda p: p.replace("/cv-", "/convo_"))
+    return Mutant(
+        on_request=on_request,
+        on_response=lambda call, status, body: (status, outward(body)),
+        control_path=lambda p: p.replace("/cv-", "/convo_"),
+    )
 
 
 # ---------------------------------------------------------------------------------------- list items
@@ -703,14 +708,12 @@ def unknown_key_gets_empty_list() -> Mutant:
 
 
 def wrong_method_404() -> Mutant:
-    routes = {("GET", "/v1/sms/conversations"), ("POST", "/v1/sms/create")}
+    """A known route with the wrong method is 404 NOT_FOUND instead of 405."""
 
-    def answer(call: Call, send: Send) -> tuple[int, Any] | None:
-        if (call["method"], call["path"]) not in routes:
-            return refusal(404, "NOT_FOUND", "no such route")
-        return None
+    def on_response(call: Call, status: int, body: Any) -> tuple[int, Any]:
+        return (404, refusal(404, "NOT_FOUND", "no such route")[1]) if status == 405 else (status, body)
 
-    return Mutant(answer=answer)
+    return Mutant(on_response=on_response)
 
 
 def media_type_not_checked() -> Mutant:
