@@ -7,6 +7,8 @@
 2. `/v1/sms/create` throughput of `serve` (granian, its own process) driven by `bench.pyload` (another
    process): without webhooks, with the number's webhook on a receiver that never answers, and on one
    that answers 200. Rounds are interleaved, each on a fresh server; the median round of each is kept.
+   Besides requests per second it reports the server's CPU time per request (from /proc), which other
+   load on the machine disturbs far less.
 
 Prints numbers only; it asserts nothing (the tests hold behaviour, not timings).
 """
@@ -15,10 +17,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -91,6 +96,15 @@ def timeout_latency_burst(conversations: int) -> tuple[list[float], float]:
     return latencies, max(latencies)
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds of a process so far (Linux /proc), or NaN elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return math.nan
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def create_throughput(mode: str, seconds: int, connections: int) -> dict[str, Any]:
     """One round of create load on a fresh `serve`: webhooks `off`, or to a `hanging` or `answering` receiver."""
     port = free_port()
@@ -103,6 +117,7 @@ def create_throughput(mode: str, seconds: int, connections: int) -> dict[str, An
             update = {"phone_number": AGENT, "webhook": receiver.url}
             headers = {"authorization": DEMO_KEY}
             httpx.post(f"{server.url}/v1/sms/number/update", json=update, headers=headers).raise_for_status()
+        cpu_before = _cpu_seconds(server.process.pid)
         output = subprocess.run(
             [sys.executable, "-m", "bench.pyload", server.url, "create", str(seconds), str(connections)],
             capture_output=True,
@@ -111,6 +126,8 @@ def create_throughput(mode: str, seconds: int, connections: int) -> dict[str, An
             check=True,
         ).stdout
         result = json.loads(output)
+        cpu = _cpu_seconds(server.process.pid) - cpu_before
+        result["cpu_ms_per_request"] = cpu * 1000 / max(1, result["requests_per_second"] * seconds)
         if receiver is not None:
             listing = httpx.get(f"{server.url}/_mock/webhooks", params={"limit": 1}).json()
             result["pending"], result["dropped_over_cap"] = listing["pending"], listing["dropped_over_cap"]
@@ -146,10 +163,11 @@ def main(argv: list[str] | None = None) -> None:
         for mode in rounds:
             rounds[mode].append(create_throughput(mode, args.seconds, args.connections))
     print(f"/v1/sms/create, {args.connections} connections, {args.seconds} s rounds, median of {args.rounds}:")
-    medians = {}
+    medians, cpu = {}, {}
     for mode, results in rounds.items():
         chosen = sorted(results, key=lambda r: r["requests_per_second"])[len(results) // 2]
         medians[mode] = chosen["requests_per_second"]
+        cpu[mode] = statistics.median(r["cpu_ms_per_request"] for r in results)
         extra = ""
         if mode != "off":
             extra = (
@@ -158,10 +176,14 @@ def main(argv: list[str] | None = None) -> None:
             )
         print(
             f"  webhooks {mode:9} {chosen['requests_per_second']:8.0f} req/s   p50 {chosen['p50_ms']:.2f} ms   "
-            f"p99 {chosen['p99_ms']:.2f} ms   non-2xx {chosen['non_2xx']}{extra}"
+            f"p99 {chosen['p99_ms']:.2f} ms   server CPU {cpu[mode]:.3f} ms/request   "
+            f"non-2xx {chosen['non_2xx']}{extra}"
         )
     for mode in ("hanging", "answering"):
-        print(f"  {mode} / off: {medians[mode] / medians['off']:.3f}")
+        print(
+            f"  {mode} / off: throughput {medians[mode] / medians['off']:.3f}, "
+            f"server CPU per request {cpu[mode] / cpu['off']:.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -177,13 +177,18 @@ class State:
             self.deleted.popitem(last=False)
 
 
-@dataclass(frozen=True, slots=True)
+_NO_VARIABLES: dict[str, Any] = {}
+"""Shared by every event of a conversation without variables (events never change their variables)."""
+
+
+@dataclass(slots=True)
 class WebhookEvent:
     """What a webhook tells, captured at the instant of its event; the payload is rendered from it later.
 
     The history is kept as the conversation's message list and its length then: the store only ever
     appends to that list (deleting messages gives the conversation a new one), so the first `count`
-    messages stay as they were, and capturing costs no copy.
+    messages stay as they were, and capturing costs no copy. Never changed once captured (not frozen
+    only because a frozen dataclass is slower to build, and one is built per webhook).
     """
 
     type: str
@@ -221,7 +226,7 @@ class WebhookEvent:
             conversation.effective_channel,
             conversation.curr_pathway_id,
             conversation.curr_pathway_version,
-            dict(conversation.variables),
+            dict(conversation.variables) if conversation.variables else _NO_VARIABLES,
             conversation.metadata,
             conversation.messages,
             len(conversation.messages),
@@ -249,9 +254,13 @@ class WebhookAttemptRecord:
     error_message: str | None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Delivery:
-    """One webhook to deliver: the event, where it goes, its signature key, and what happened to it."""
+    """One webhook to deliver: the event, where it goes, its signature key, and what happened to it.
+
+    Up to 20,000 of these live at once (pending and logged), so each is kept to two objects the garbage
+    collector tracks (this and its event): slots, attempts as a tuple (replaced, never appended to).
+    """
 
     id: str
     account: str
@@ -265,7 +274,7 @@ class Delivery:
     lane: str
     """Deliveries of one lane (a conversation) go out one at a time, in the order of their events."""
     status: str = "pending"
-    attempts: list[WebhookAttemptRecord] = field(default_factory=list)
+    attempts: tuple[WebhookAttemptRecord, ...] = ()
     fault: str | None = None
     duplicate_of: str | None = None
     note: str | None = None

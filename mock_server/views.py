@@ -338,7 +338,7 @@ _WEBHOOK_LOG = _plan(
         "payload": lambda d: webhook_payload(d.event),
         "created_at": _timestamp("created_ms"),
         "user_id": operator.attrgetter("account"),
-        "metadata": lambda d: [webhook_attempt(a) for a in list(d.attempts)],
+        "metadata": lambda d: [webhook_attempt(a) for a in d.attempts],
     },
 )
 
@@ -354,7 +354,7 @@ _DELIVERY = _plan(
     {
         "event": lambda d: d.event.type,
         "created_at": _timestamp("created_ms"),
-        "attempts": lambda d: [webhook_attempt(a) for a in list(d.attempts)],
+        "attempts": lambda d: [webhook_attempt(a) for a in d.attempts],
         "next_attempt_at": lambda d: format_timestamp(d.due_ms) if d.status == "pending" else None,
         "payload": lambda d: webhook_payload(d.event),
         "signature": _delivery_signature,

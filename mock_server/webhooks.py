@@ -240,6 +240,9 @@ class Webhooks:
         """The scheduler waits here for the clock to move or a retry to be scheduled."""
         self._changed = threading.Condition(self._lock)
         """Waiters (`wait_idle`, `wait_change`) learn here that a delivery moved on."""
+        self._watchers = 0
+        """Threads waiting on `_changed`; nobody is notified when nobody waits (a notify is not free)."""
+        self._scheduler_waiting = False
         self._ids = itertools.count(1)
         self._seq = itertools.count()
         self._in_flight: Counter[Receiver] = Counter()
@@ -255,7 +258,7 @@ class Webhooks:
     def _empty(self) -> None:
         """Forget every delivery (caller holds the lock, or the object is new)."""
         self._epoch += 1
-        self._log: OrderedDict[str, Delivery] = OrderedDict()
+        self._log: dict[str, Delivery] = {}
         self._pending: OrderedDict[str, Delivery] = OrderedDict()
         self._finished: deque[str] = deque()
         self._latest_status: dict[str, Delivery] = {}
@@ -277,7 +280,7 @@ class Webhooks:
                 delivery.fault, delivery.note = fault.id, f"dropped by webhook fault {fault.id}"
                 self._log[delivery.id] = delivery
                 self._finish(delivery, "dropped")
-                self._changed.notify_all()
+                self._announce()
                 return
             if fault is not None and fault.spec.delay:
                 delivery.due_ms += round(fault.spec.delay * 1000)
@@ -291,7 +294,7 @@ class Webhooks:
                 copy.note = f"a second copy of {delivery.id}, made by webhook fault {fault.id}"
                 self._admit(copy)
             self._start_threads()
-            self._changed.notify_all()
+            self._announce()
 
     def kick(self) -> None:
         """Tell the scheduler that the clock moved (or a timer was scheduled): retries may have fallen due."""
@@ -328,7 +331,9 @@ class Webhooks:
         """Make a lane with a head ready (due now) or waiting (due later)."""
         head = lane.queue[0]
         lane.gen += 1
-        if head.due_ms <= self.clock.now_ms():
+        # A first attempt not held back by a fault is due at once (its event is now or past), even if the
+        # clock was set back since: no need to read the clock, which costs more than the rest of this.
+        if head.due_ms <= head.created_ms or head.due_ms <= self.clock.now_ms():
             lane.state = "ready"
             receiver = _receiver(head.url)
             self._ready.setdefault(receiver, deque()).append((lane, lane.gen))
@@ -336,7 +341,8 @@ class Webhooks:
         else:
             lane.state = "waiting"
             heapq.heappush(self._waiting, (head.due_ms, next(self._seq), lane, lane.gen))
-            self._wake.notify_all()
+            if self._scheduler_waiting:
+                self._wake.notify_all()
 
     def _rotate(self, receiver: Receiver) -> None:
         """Offer a receiver's ready lanes to the workers, if it has some and room for another attempt."""
@@ -345,7 +351,8 @@ class Webhooks:
             return
         self._rotation.append(receiver)
         self._rotating.add(receiver)
-        self._work.notify()
+        if self._idle_workers:
+            self._work.notify()
 
     def _drop_oldest(self) -> bool:
         """Drop the oldest undelivered webhook that is not in flight; False when every one is in flight."""
@@ -363,6 +370,11 @@ class Webhooks:
         if was_head:
             self._settle_lane(lane)
         return True
+
+    def _announce(self) -> None:
+        """Wake the threads waiting for a delivery to move on, if any (caller holds the lock)."""
+        if self._watchers:
+            self._changed.notify_all()
 
     def _settle_lane(self, lane: _Lane) -> None:
         """After a lane's head left it: schedule the next one, or forget the empty lane."""
@@ -424,7 +436,7 @@ class Webhooks:
         self._rotate(receiver)
         if epoch != self._epoch:
             return  # the log was cleared while the attempt ran
-        delivery.attempts.append(outcome.attempt)
+        delivery.attempts = (*delivery.attempts, outcome.attempt)
         if outcome.delivered:
             self._finish(delivery, "delivered")
         elif outcome.final or len(delivery.attempts) > len(self.retry_after):
@@ -440,35 +452,41 @@ class Webhooks:
     # -------------------------------------------------------------------------------------- threads
 
     def _start_threads(self) -> None:
-        """Start the scheduler, and a worker when work is ready and none is idle (caller holds the lock)."""
+        """Start the scheduler, and a worker when work is ready and none is idle (caller holds the lock).
+
+        Threads leave `_threads` (and `_scheduler`) themselves as they end, so this reads no thread state.
+        """
         if self._closing:
-            if any(t.is_alive() for t in self._threads) or (self._scheduler and self._scheduler.is_alive()):
-                return
+            if self._threads or self._scheduler is not None:
+                return  # a shutdown is still waiting for them
             self._closing = False
-        if self._scheduler is None or not self._scheduler.is_alive():
+        if self._scheduler is None:
             self._scheduler = threading.Thread(target=self._run_scheduler, name="bland-sms-mock:webhooks", daemon=True)
             self._scheduler.start()
-        self._threads = {t for t in self._threads if t.is_alive()}
         if self._rotation and self._idle_workers == 0 and len(self._threads) < self.workers:
             worker = threading.Thread(target=self._run_worker, name="bland-sms-mock:webhook-worker", daemon=True)
             self._threads.add(worker)
             worker.start()
 
     def _run_worker(self) -> None:
-        me = threading.current_thread()
+        try:
+            self._work_until_idle()
+        finally:
+            with self._lock:
+                self._threads.discard(threading.current_thread())
+
+    def _work_until_idle(self) -> None:
         while True:
             with self._lock:
                 job = self._take()
                 while job is None:
                     if self._closing:
-                        self._threads.discard(me)
                         return
                     self._idle_workers += 1
                     woke = self._work.wait(WORKER_IDLE_S)
                     self._idle_workers -= 1
                     job = self._take()
                     if job is None and not woke:
-                        self._threads.discard(me)
                         return
                 if self._rotation:
                     self._start_threads()  # more ready work than this worker: bring another
@@ -476,9 +494,17 @@ class Webhooks:
             outcome = self._attempt(delivery, "retry" if delivery.attempts else "spawn")
             with self._lock:
                 self._done(lane, delivery, receiver, epoch, outcome)
-                self._changed.notify_all()
+                self._announce()
 
     def _run_scheduler(self) -> None:
+        try:
+            self._schedule_until_closed()
+        finally:
+            with self._lock:
+                if self._scheduler is threading.current_thread():
+                    self._scheduler = None
+
+    def _schedule_until_closed(self) -> None:
         while True:
             with self._lock:
                 if self._closing:
@@ -510,7 +536,9 @@ class Webhooks:
                 if self._closing:
                     return
                 if self._kicks == kicks:
+                    self._scheduler_waiting = True
                     self._wake.wait(wait)
+                    self._scheduler_waiting = False
 
     def shutdown(self, timeout: float = ATTEMPT_TIMEOUT_S + 1) -> bool:
         """Stop the threads (an attempt in flight ends first); True when all ended within `timeout`.
@@ -530,8 +558,6 @@ class Webhooks:
         with self._lock:
             if stopped:
                 self._closing = False
-                self._threads.clear()
-                self._scheduler = None
                 if self._pool is not None:
                     self._pool.close()
                     self._pool = None
@@ -632,7 +658,7 @@ class Webhooks:
             self._empty()
             if faults:
                 self.faults.clear()
-            self._changed.notify_all()
+            self._announce()
             self._wake.notify_all()
             return count
 
@@ -649,10 +675,17 @@ class Webhooks:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
-                self._changed.wait(min(left, 0.05))
+                self._watch(min(left, 0.05))
             return True
 
     def wait_change(self, timeout: float) -> None:
         """Wait until a delivery moves on (queued, attempted, finished), at most `timeout` seconds."""
         with self._lock:
+            self._watch(timeout)
+
+    def _watch(self, timeout: float) -> None:
+        self._watchers += 1
+        try:
             self._changed.wait(timeout)
+        finally:
+            self._watchers -= 1
