@@ -331,9 +331,7 @@ class Webhooks:
         """Make a lane with a head ready (due now) or waiting (due later)."""
         head = lane.queue[0]
         lane.gen += 1
-        # A first attempt not held back by a fault is due at once (its event is now or past), even if the
-        # clock was set back since: no need to read the clock, which costs more than the rest of this.
-        if head.due_ms <= head.created_ms or head.due_ms <= self.clock.now_ms():
+        if self._is_due(head):
             lane.state = "ready"
             receiver = _receiver(head.url)
             self._ready.setdefault(receiver, deque()).append((lane, lane.gen))
@@ -343,6 +341,17 @@ class Webhooks:
             heapq.heappush(self._waiting, (head.due_ms, next(self._seq), lane, lane.gen))
             if self._scheduler_waiting:
                 self._wake.notify_all()
+
+    def _is_due(self, delivery: Delivery, now: int | None = None) -> bool:
+        """Whether a delivery's next attempt is due.
+
+        A first attempt not held back by a fault is due at once (its event is now or past), even if the
+        clock was set back since; that needs no read of the clock, which costs more than the rest of a
+        queueing.
+        """
+        if delivery.due_ms <= delivery.created_ms:
+            return True
+        return delivery.due_ms <= (self.clock.now_ms() if now is None else now)
 
     def _rotate(self, receiver: Receiver) -> None:
         """Offer a receiver's ready lanes to the workers, if it has some and room for another attempt."""
@@ -409,7 +418,7 @@ class Webhooks:
                 if lane.gen != gen or lane.state != "ready" or not lane.queue:
                     continue
                 head = lane.queue[0]
-                if head.due_ms > now:
+                if not self._is_due(head, now):
                     self._schedule(lane)
                     continue
                 lane.state = "busy"

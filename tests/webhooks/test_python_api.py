@@ -58,3 +58,19 @@ def test_stopping_the_mock_stops_its_webhook_threads_and_a_new_webhook_starts_th
     send(api, mock, "again")
 
     assert mock.wait_for_webhook(payload={"message": "again"})
+
+
+def test_an_intercept_that_blocks_other_hosts_does_not_block_the_mocks_own_webhooks(
+    bland_webhook_receiver: WebhookReceiver,
+) -> None:
+    from bland_sms_mock import intercept
+
+    with intercept(block_other_hosts=True) as mock:
+        body = {"user_number": "+15550001111", "agent_number": mock.agent_number, "webhook": bland_webhook_receiver.url}
+        made = httpx.post("https://api.bland.ai/v1/sms/send", json=body, headers={"authorization": mock.api_key})
+        assert made.status_code == 200
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(bland_webhook_receiver.url)  # the app's own calls elsewhere are blocked
+
+        assert mock.wait_for_webhook()["payload"]["phone_number"] == "+15550001111"
+    mock.stop()
