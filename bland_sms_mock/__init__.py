@@ -25,16 +25,29 @@ _PUBLIC: dict[str, str] = {
     "MockClock": "bland_sms_mock.mock_server.bland_mock",
     "MockError": "bland_sms_mock.mock_server.bland_mock",
     "MockFaults": "bland_sms_mock.mock_server.bland_mock",
+    "MockWebhookFaults": "bland_sms_mock.mock_server.bland_mock",
+    "WebhookReceiver": "bland_sms_mock.mock_server.receiver",
     "BlockedHostError": "bland_sms_mock.mock_server.intercept",
     "intercept": "bland_sms_mock.mock_server.intercept",
 }
 """Each public name and the module that defines it."""
 
-__all__ = ["BlandMock", "BlockedHostError", "MockClock", "MockError", "MockFaults", "__version__", "intercept"]
+__all__ = [
+    "BlandMock",
+    "BlockedHostError",
+    "MockClock",
+    "MockError",
+    "MockFaults",
+    "MockWebhookFaults",
+    "WebhookReceiver",
+    "__version__",
+    "intercept",
+]
 
 if TYPE_CHECKING:
-    from bland_sms_mock.mock_server.bland_mock import BlandMock, MockClock, MockError, MockFaults
+    from bland_sms_mock.mock_server.bland_mock import BlandMock, MockClock, MockError, MockFaults, MockWebhookFaults
     from bland_sms_mock.mock_server.intercept import BlockedHostError, intercept
+    from bland_sms_mock.mock_server.receiver import WebhookReceiver
 
 
 def __getattr__(name: str) -> Any:

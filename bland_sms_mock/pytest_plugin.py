@@ -7,6 +7,8 @@ Registered through the `pytest11` entry point, so installing bland-sms-mock is e
   after resetting it (accounts, conversations, journal, faults, clock), so tests never see each other.
 - `bland_mock_intercept`: a fresh mock that `requests`/`httpx` calls to https://api.bland.ai reach with
   no socket, for code whose base URL is not configurable.
+- `bland_webhook_receiver`: a local HTTP server on a free 127.0.0.1 port that records the webhooks it
+  receives (`.url`, `.requests`, `.wait_for(...)`), stopped after the test.
 
 Choose accounts and seeds with `@pytest.mark.bland_mock(config=..., seeds=[...])` (function-scoped fixtures;
 each argument given replaces the ini's, so `seeds=[]` loads none) or the ini options `bland_mock_config` /
@@ -23,6 +25,7 @@ import pytest
 
 if TYPE_CHECKING:
     from bland_sms_mock.mock_server.bland_mock import BlandMock
+    from bland_sms_mock.mock_server.receiver import WebhookReceiver
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -107,3 +110,16 @@ def bland_mock_intercept(request: pytest.FixtureRequest) -> Iterator[BlandMock]:
 
     with intercept(_new_mock(_options(request, use_marker=True))) as mock:
         yield mock
+    mock.stop()  # its webhook threads, if it delivered any
+
+
+@pytest.fixture
+def bland_webhook_receiver() -> Iterator[WebhookReceiver]:
+    """A recording webhook endpoint on a free loopback port (`.url`, `.requests`, `.wait_for(...)`), then stopped.
+
+    Point a number's `webhook` (or a send's) at `.url`; `respond_with(500, 500)` and `hang()` make it fail.
+    """
+    from bland_sms_mock.mock_server.receiver import WebhookReceiver
+
+    with WebhookReceiver() as receiver:
+        yield receiver

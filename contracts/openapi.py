@@ -30,6 +30,7 @@ from bland_sms_mock.contracts.models.api import (
     UpdateConversationResponse,
     UpdateNumberRequest,
     UpdateNumberResponse,
+    WebhookLogResponse,
 )
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
@@ -217,6 +218,17 @@ OPERATIONS: tuple[Operation, ...] = (
         (401, 404, 405),
     ),
     Operation(
+        "get",
+        _CONVERSATION + "/webhook",
+        "getConversationWebhook",
+        "A conversation's webhook log",
+        "The conversation's latest status webhook (URL, payload, the instant of its event) with every delivery "
+        "attempt, or `data: null` when none has been sent. Another account's conversation is 404.",
+        WebhookLogResponse,
+        "The webhook log, or null.",
+        (401, 404, 405),
+    ),
+    Operation(
         "delete",
         _CONVERSATION + "/messages",
         "deleteMessages",
@@ -294,10 +306,11 @@ def build_document() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {
             "title": "Bland SMS API (as modelled by bland-sms-mock)",
-            "version": "1.1.0",
+            "version": "1.2.0",
             "description": (
                 "The SMS endpoints of the Bland API that bland-sms-mock serves: store and send messages, list, "
-                "read, end and delete conversations, delete messages, list numbers and change their settings. "
+                "read, end and delete conversations, read a conversation's webhook log, delete messages, list numbers "
+                "and change their settings. "
                 "Generated from contracts/models/api.py; do not edit by hand."
             ),
         },

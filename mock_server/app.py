@@ -131,6 +131,13 @@ def delete_conversation(conversation_id: str) -> Any:
     return success({"message": "Conversation and all associated messages deleted successfully"})
 
 
+@api.get("/sms/conversations/<conversation_id>/webhook")
+def conversation_webhook(conversation_id: str) -> Any:
+    """The conversation's webhook log: its latest status webhook with every delivery attempt, or null."""
+    account = authenticate()
+    return success(store().webhook_log(account, conversation_id))
+
+
 @api.delete("/sms/conversations/<conversation_id>/messages")
 def delete_messages(conversation_id: str) -> Any:
     """Delete messages from a conversation's history."""
@@ -185,12 +192,14 @@ def create_app(
     control: bool = True,
     control_token: str | None = None,
     journal_size: int = DEFAULT_JOURNAL_SIZE,
+    webhooks_any_host: bool = False,
 ) -> Flask:
     """Build a mock server app.
 
     `config` is a `MockConfig`, its dict form, a path to a YAML/JSON file, or None for the demo account.
     `control=False` leaves out the `/_mock` control API; `control_token` guards it (`authorization: Bearer T`).
-    The request journal keeps the last `journal_size` API requests.
+    The request journal keeps the last `journal_size` API requests. Webhooks go to loopback hosts only
+    unless `webhooks_any_host`.
     """
     if isinstance(config, dict):
         config = MockConfig.model_validate(config)
@@ -198,7 +207,14 @@ def create_app(
         config = load_config(config)
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, JSON_SORT_KEYS=False)
-    state = Store(accounts_from(config), clock or Clock(), config.strict_numbers, config.limits, journal_size)
+    state = Store(
+        accounts_from(config),
+        clock or Clock(),
+        config.strict_numbers,
+        config.limits,
+        journal_size,
+        webhooks_any_host=webhooks_any_host,
+    )
     app.extensions[EXTENSION] = state
     app.wsgi_app = Traffic(app.wsgi_app, state)  # type: ignore[method-assign]
     app.register_blueprint(api)
@@ -214,6 +230,7 @@ def create_app(
             "requests",
             "faults",
             "deleted",
+            "webhooks",
         ]
         app.register_blueprint(control_blueprint)
         ui.init_app(app, app.config[CAPABILITIES_KEY])

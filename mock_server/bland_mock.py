@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bland_sms_mock.contracts.models.api import UpdateNumberRequest, format_timestamp, parse_timestamp, to_epoch_ms
-from bland_sms_mock.contracts.models.control import AccountSpec, FaultSpec, JournalQuery, MockConfig, parse_duration
+from bland_sms_mock.contracts.models.control import (
+    AccountSpec,
+    FaultSpec,
+    JournalQuery,
+    MockConfig,
+    WebhookFaultSpec,
+    WebhookQuery,
+    parse_duration,
+)
 from bland_sms_mock.contracts.yamltext import read_document
 from bland_sms_mock.mock_server import views
 from bland_sms_mock.mock_server.app import create_app
@@ -154,10 +163,11 @@ class BlandMock:
         return self
 
     def stop(self) -> None:
-        """Stop serving (the state stays readable from Python)."""
+        """Stop serving and delivering webhooks (the state stays readable from Python)."""
         if self._server is not None:
             self._server.stop()
             self._server = None
+        self.store.webhooks.shutdown()
 
     def __enter__(self) -> BlandMock:
         return self.start()
@@ -374,3 +384,124 @@ class BlandMock:
     def __repr__(self) -> str:
         where = self._server.url if self._server else "not serving"
         return f"<BlandMock {where} accounts={len(self.store.accounts)}>"
+
+    # ------------------------------------------------------------------------------------- webhooks
+    # (one block: the message and status webhooks the mock posts, and their fault rules)
+
+    @property
+    def webhooks(self) -> list[dict[str, Any]]:
+        """Every webhook delivery, oldest event first, as `GET /_mock/webhooks` lists them."""
+        return self.webhook_deliveries()
+
+    def webhook_deliveries(
+        self,
+        *,
+        conversation_id: str | None = None,
+        account: str | None = None,
+        status: str | None = None,
+        event: str | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Webhook deliveries narrowed by conversation, account name, status (`pending`, `delivered`,
+        `failed`, `dropped`), event (`message`, `status`) and `limit` (the last N)."""
+        given = dict(conversation_id=conversation_id, account=account, status=status, event=event, limit=limit)
+        query = _validated(WebhookQuery, {name: value for name, value in given.items() if value is not None})
+        shown = [views.delivery(d) for d in self.store.webhooks.deliveries(query)]
+        return json.loads(json.dumps(shown))
+
+    def wait_for_webhook(self, timeout: float = 5.0, **match: Any) -> dict[str, Any]:
+        """Wait for the first delivery like this one and return it (as `webhooks` shows it).
+
+        `match` compares delivery fields (`event`, `conversation_id`, `account`, `url`, `status`, ...);
+        `payload={...}` matches the payload key by key (nested objects the same way). `status` is
+        `"delivered"` unless given, so by default this waits until the receiver has said 2xx.
+
+        Raises:
+            AssertionError: none matched within `timeout` seconds; the message shows the closest delivery.
+        """
+        from bland_sms_mock.mock_server.verify import webhook_differences
+
+        match.setdefault("status", "delivered")
+        deadline = time.monotonic() + timeout
+        while True:
+            everything = self.webhooks
+            for delivery in everything:
+                if not webhook_differences(delivery, match):
+                    return delivery
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            self.store.webhooks.wait_change(min(left, 0.1))
+        lines = [f"No webhook delivery matched {match!r} within {timeout:g}s ({len(everything)} in the log)."]
+        if everything:
+            closest = min(everything, key=lambda d: len(webhook_differences(d, match)))
+            lines.append(f"Closest: {closest['id']} {closest['event']} {closest['status']} -> {closest['url']}")
+            lines += [f"  {problem}" for problem in webhook_differences(closest, match)]
+            lines += [f"  attempt: {a}" for a in closest["attempts"]]
+        raise AssertionError("\n".join(lines))
+
+    def settle_webhooks(self, timeout: float = 5.0) -> None:
+        """Wait until no webhook is due now or in flight (retries due later on the mock's clock may remain).
+
+        Raises:
+            AssertionError: deliveries were still due or in flight after `timeout` seconds.
+        """
+        if not self.store.webhooks.wait_idle(timeout):
+            raise AssertionError(f"webhooks were still due or in flight after {timeout:g}s")
+
+    def clear_webhooks(self) -> None:
+        """Forget every webhook delivery, pending ones and their retries included."""
+        self.store.webhooks.clear()
+
+    def webhook_secret(self, account: str | None = None) -> str:
+        """The webhook signing secret of an account (name or API key; the first account when None).
+
+        Raises:
+            MockError: no such account.
+        """
+        found = self.store.find_account(account)
+        if found is None:
+            raise MockError(f"no account {account!r}")
+        return found.webhook_secret or ""
+
+    @property
+    def webhooks_any_host(self) -> bool:
+        """Whether webhooks may go to hosts other than loopback ones (off by default)."""
+        return self.store.webhooks.any_host
+
+    @webhooks_any_host.setter
+    def webhooks_any_host(self, allowed: bool) -> None:
+        self.store.webhooks.any_host = bool(allowed)
+
+    @property
+    def webhook_faults(self) -> MockWebhookFaults:
+        """Fault rules for webhooks: drop, delay or duplicate chosen ones."""
+        return MockWebhookFaults(self.store)
+
+
+class MockWebhookFaults:
+    """Fault rules for the mock's webhooks (see `WebhookFaultSpec` for the fields)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def add(self, **rule: Any) -> dict[str, Any]:
+        """Add a rule, e.g. `add(event="status", duplicate=True, duplicate_after="40s")`; return it with its id."""
+        return self._store.webhooks.faults.add(_validated(WebhookFaultSpec, rule))
+
+    def list(self) -> list[dict[str, Any]]:
+        """Every rule with how often it matched and applied."""
+        return self._store.webhooks.faults.listing()
+
+    def remove(self, fault_id: str) -> None:
+        """Remove one rule.
+
+        Raises:
+            MockError: there is no such rule.
+        """
+        if not self._store.webhooks.faults.remove(fault_id):
+            raise MockError(f"webhook fault {fault_id} not found")
+
+    def clear(self) -> None:
+        """Remove every rule."""
+        self._store.webhooks.faults.clear()

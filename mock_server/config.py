@@ -79,6 +79,7 @@ def accounts_from(config: MockConfig) -> list[Account]:
             name=spec.name or spec.api_key,
             api_keys=[spec.api_key, *(k for k in spec.api_keys if k != spec.api_key)],
             numbers={n.number: n.sms_config for n in spec.agent_numbers},
+            webhook_secret=spec.webhook_secret,
         )
         for spec in config.accounts
     ]

@@ -7,7 +7,15 @@ from typing import Any
 
 import yaml
 from bland_sms_mock.contracts.models.api import ErrorCode, format_timestamp, timestamp_ms
-from bland_sms_mock.contracts.models.control import AccountSpec, ClockCommand, FaultSpec, JournalQuery, ResetCommand
+from bland_sms_mock.contracts.models.control import (
+    AccountSpec,
+    ClockCommand,
+    FaultSpec,
+    JournalQuery,
+    ResetCommand,
+    WebhookFaultSpec,
+    WebhookQuery,
+)
 from bland_sms_mock.contracts.yamltext import load_yaml
 from bland_sms_mock.mock_server import views
 from bland_sms_mock.mock_server.errors import ApiError, problems_from_validation
@@ -254,4 +262,54 @@ def remove_fault(fault_id: str) -> Any:
     """Remove one fault rule."""
     if not store().faults.remove(fault_id):
         raise ApiError.one(ErrorCode.NOT_FOUND, f"fault {fault_id} not found")
+    return json_response({"status": "ok"})
+
+
+@control.get("/webhooks")
+def webhook_deliveries() -> Any:
+    """Every webhook delivery, oldest event first, narrowed by conversation, account, status, event and limit."""
+    try:
+        query = WebhookQuery.model_validate(request.args.to_dict(flat=True))
+    except ValidationError as exc:
+        raise ApiError(problems_from_validation(exc, ErrorCode.INVALID_QUERY)) from None
+    hooks = store().webhooks
+    return json_response(
+        {
+            "deliveries": [views.delivery(d) for d in hooks.deliveries(query)],
+            "pending": hooks.pending,
+            "dropped_over_cap": hooks.dropped,
+            "any_host": hooks.any_host,
+        }
+    )
+
+
+@control.delete("/webhooks")
+def clear_webhooks() -> Any:
+    """Forget every webhook delivery, pending ones and their retries included."""
+    return json_response({"status": "ok", "cleared": store().webhooks.clear()})
+
+
+@control.post("/webhooks/faults")
+def add_webhook_fault() -> Any:
+    """Add a webhook fault rule (drop, delay or duplicate); answers the rule with its id."""
+    return json_response(store().webhooks.faults.add(validate(WebhookFaultSpec, read_object())), 201)
+
+
+@control.get("/webhooks/faults")
+def list_webhook_faults() -> Any:
+    """Every webhook fault rule with how often it matched and applied."""
+    return json_response({"faults": store().webhooks.faults.listing()})
+
+
+@control.delete("/webhooks/faults")
+def clear_webhook_faults() -> Any:
+    """Remove every webhook fault rule."""
+    return json_response({"status": "ok", "cleared": store().webhooks.faults.clear()})
+
+
+@control.delete("/webhooks/faults/<fault_id>")
+def remove_webhook_fault(fault_id: str) -> Any:
+    """Remove one webhook fault rule."""
+    if not store().webhooks.faults.remove(fault_id):
+        raise ApiError.one(ErrorCode.NOT_FOUND, f"webhook fault {fault_id} not found")
     return json_response({"status": "ok"})

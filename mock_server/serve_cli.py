@@ -55,6 +55,11 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
     help="Write the state to the --snapshot file in the background within SECONDS of each change "
     "(a crash loses at most that much), and when the server stops.",
 )
+@click.option(
+    "--webhooks-any-host",
+    is_flag=True,
+    help="Deliver webhooks to any host; by default only to loopback hosts (127.0.0.0/8, ::1, localhost).",
+)
 def serve(**options: Any) -> None:
     """Run the mock server until Ctrl-C (SIGINT) or SIGTERM; both stop it with status 0."""
     from bland_sms_mock.mock_server import stopping
@@ -76,6 +81,7 @@ def _serve(
     snapshot_path: str | None,
     save_on_exit: bool,
     autosave: float | None,
+    webhooks_any_host: bool = False,
 ) -> None:
     from bland_sms_mock.mock_server.autosave import Autosaver
     from bland_sms_mock.mock_server.config import ConfigError, load_config
@@ -100,6 +106,7 @@ def _serve(
         "token": control_token,
         "seeds": list(seeds),
         "snapshot": snapshot_path,
+        "webhooks_any_host": webhooks_any_host,
     }
     with stop.stop_at_once():
         try:
@@ -139,6 +146,10 @@ def _serve(
         lines.append(f"  Inspector:    {url}/_mock/ui/")
     if autosave is not None:
         lines.append(f"  Autosave:     {snapshot_path} within {autosave:g}s of each change")
+    if webhooks_any_host:
+        lines.append("  Webhooks:     delivered to any host (--webhooks-any-host)")
+    else:
+        lines.append("  Webhooks:     delivered to loopback hosts only (--webhooks-any-host allows others)")
     lines += [
         f"  Try:          curl -H 'authorization: {first.api_key}' {url}/v1/sms/conversations",
         "Press Ctrl-C to stop.",
@@ -163,6 +174,7 @@ def _serve(
         saved = saver.stop(save=True) if saver else False
         raise click.ClickException(f"{exc}" + (f"; saved the state to {snapshot_path}" if saved else "")) from None
     saved = saver.stop(save=True) if saver else False
+    app.extensions[EXTENSION].webhooks.shutdown(timeout=0.5)  # an attempt still in flight dies with the process
     click.echo(f"{STOP_LINE[:-1]}; saved the state to {snapshot_path}." if saved else STOP_LINE)
 
 

@@ -131,7 +131,12 @@ def build_app(spec: dict[str, Any], announce: Callable[[str], None] | None = Non
     from bland_sms_mock.mock_server.request_io import EXTENSION
     from bland_sms_mock.mock_server.snapshot import load_file, parse_snapshot, seed
 
-    app = create_app(load_config(spec.get("config")), control=spec["control"], control_token=spec.get("token"))
+    app = create_app(
+        load_config(spec.get("config")),
+        control=spec["control"],
+        control_token=spec.get("token"),
+        webhooks_any_host=spec.get("webhooks_any_host", False),
+    )
     store = app.extensions[EXTENSION]
     snapshot = spec.get("snapshot")
     if snapshot and os.path.exists(snapshot):

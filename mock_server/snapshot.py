@@ -145,7 +145,11 @@ def _adopt(store: Store, built: list[tuple[Account, Conversation]]) -> None:
 def _account(spec: StoredAccount) -> Account:
     keys = [spec.api_key, *(k for k in spec.api_keys if k != spec.api_key)]
     return Account(
-        spec.name or spec.api_key, keys, {n.number: n.sms_config for n in spec.agent_numbers}, spec.from_config
+        spec.name or spec.api_key,
+        keys,
+        {n.number: n.sms_config for n in spec.agent_numbers},
+        spec.from_config,
+        webhook_secret=spec.webhook_secret,
     )
 
 

@@ -6,6 +6,7 @@ a new one, so no field can be forgotten by one of them.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -99,10 +100,27 @@ class Account:
     by_created: SortedKeyList = field(default_factory=lambda: SortedKeyList(key=_by_created))
     orders: dict[str, tuple[int, list[Conversation]]] = field(default_factory=dict)
     """Ascending orders by sort key, each valid while the store's version is the one it was built at."""
+    webhook_secret: str | None = None
+    """Key of the `X-Webhook-Signature` of the account's webhooks; derived from the name when not given."""
+
+    def __post_init__(self) -> None:
+        if not self.webhook_secret:
+            self.webhook_secret = default_webhook_secret(self.name)
 
     def without_conversations(self) -> Account:
-        """The same account (keys, numbers and their settings) with no conversations."""
-        return Account(self.name, list(self.api_keys), dict(self.numbers), self.from_config)
+        """The same account (keys, numbers and their settings, webhook secret) with no conversations."""
+        return Account(
+            self.name, list(self.api_keys), dict(self.numbers), self.from_config, webhook_secret=self.webhook_secret
+        )
+
+
+def default_webhook_secret(name: str) -> str:
+    """An account's webhook secret when none is configured: `whsec_` and 32 hex digits of its name's hash [mock].
+
+    The same name gives the same secret on every run, so a test can hard-code it or read it from
+    `GET /_mock/accounts`.
+    """
+    return "whsec_" + hashlib.sha256(f"bland-sms-mock webhook secret:{name}".encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -157,6 +175,112 @@ class State:
         self.deleted[tombstone["id"]] = (account.name, tombstone)
         while len(self.deleted) > DELETED_KEPT:
             self.deleted.popitem(last=False)
+
+
+_NO_VARIABLES: dict[str, Any] = {}
+"""Shared by every event of a conversation without variables (events never change their variables)."""
+
+
+@dataclass(slots=True)
+class WebhookEvent:
+    """What a webhook tells, captured at the instant of its event; the payload is rendered from it later.
+
+    The history is kept as the conversation's message list and its length then: the store only ever
+    appends to that list (deleting messages gives the conversation a new one), so the first `count`
+    messages stay as they were, and capturing costs no copy. Never changed once captured (not frozen
+    only because a frozen dataclass is slower to build, and one is built per webhook).
+    """
+
+    type: str
+    """`message` or `status`."""
+    conversation_id: str
+    user_number: str
+    agent_number: str
+    channel: str
+    pathway_id: str | None
+    pathway_version: str | None
+    variables: dict[str, Any]
+    metadata: dict[str, Any] | None
+    history: list[Message]
+    count: int
+    message: Message | None
+    status: str | None
+    at_ms: int
+
+    @classmethod
+    def capture(
+        cls,
+        conversation: Conversation,
+        kind: str,
+        at_ms: int,
+        *,
+        message: Message | None = None,
+        status: str | None = None,
+    ) -> WebhookEvent:
+        """The event as the conversation stands now."""
+        return cls(
+            kind,
+            conversation.id,
+            conversation.user_number,
+            conversation.agent_number,
+            conversation.effective_channel,
+            conversation.curr_pathway_id,
+            conversation.curr_pathway_version,
+            dict(conversation.variables) if conversation.variables else _NO_VARIABLES,
+            conversation.metadata,
+            conversation.messages,
+            len(conversation.messages),
+            message,
+            status,
+            at_ms,
+        )
+
+    @property
+    def messages(self) -> list[Message]:
+        """The conversation's messages at the instant of the event, oldest first."""
+        return self.history[: self.count]
+
+
+@dataclass(slots=True)
+class WebhookAttemptRecord:
+    """One attempt to deliver a webhook."""
+
+    sent_ms: int
+    """When it went out, on the mock's clock."""
+    response_code: int | None
+    response_ms: float
+    """How long it took, in real milliseconds."""
+    send_type: str
+    error_message: str | None
+
+
+@dataclass(eq=False, slots=True)
+class Delivery:
+    """One webhook to deliver: the event, where it goes, its signature key, and what happened to it.
+
+    Up to 20,000 of these live at once (pending and logged), so each is kept to two objects the garbage
+    collector tracks (this and its event): slots, attempts as a tuple (replaced, never appended to).
+    """
+
+    id: str
+    account: str
+    conversation_id: str
+    url: str
+    event: WebhookEvent
+    secret: str
+    created_ms: int
+    due_ms: int
+    """When the next attempt is due, on the mock's clock."""
+    lane: str
+    """Deliveries of one lane (a conversation) go out one at a time, in the order of their events."""
+    status: str = "pending"
+    attempts: tuple[WebhookAttemptRecord, ...] = ()
+    fault: str | None = None
+    duplicate_of: str | None = None
+    note: str | None = None
+    body: bytes | None = None
+    """The exact bytes sent, kept while attempts remain (retries send the same bytes)."""
+    signature: str | None = None
 
 
 @dataclass(frozen=True)

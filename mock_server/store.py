@@ -3,6 +3,8 @@
 Every operation first fires the timers that fell due up to the clock's "now", in due order, so a
 reader never sees a conversation whose timeout should already have happened. The state itself
 (`state.State`) is rebuilt by construction on reset and restore; answers are shaped by `views`.
+Every message stored and every change of a conversation's status is handed to `webhooks` as an event
+(queued under the lock, posted by its own threads after the lock is released).
 """
 
 from __future__ import annotations
@@ -37,8 +39,10 @@ from bland_sms_mock.mock_server.state import (
     IdempotentReply,
     Message,
     State,
+    WebhookEvent,
     new_id,
 )
+from bland_sms_mock.mock_server.webhooks import Webhooks
 
 _UPDATE_ONLY = frozenset({"phone_number", "channel"})
 """Fields of a number update that are not settings."""
@@ -54,11 +58,16 @@ class Store:
         strict_numbers: bool = False,
         limits: Limits | None = None,
         journal_size: int = DEFAULT_JOURNAL_SIZE,
+        *,
+        webhooks_any_host: bool = False,
     ) -> None:
         self.lock = threading.RLock()
         self.journal = Journal(journal_size)
         self.faults = Faults()
         self.clock = clock
+        self.webhooks = Webhooks(
+            clock, any_host=webhooks_any_host, fire_due=self.fire_due, next_timer_ms=self._next_timer_ms
+        )
         self.strict_numbers = strict_numbers
         self.limits = limits or Limits()
         self.version = 0
@@ -78,7 +87,8 @@ class Store:
         return self.state.conversations
 
     def reset(self, drop_runtime_accounts: bool = False) -> None:
-        """Drop every conversation, timer, journal entry and fault; configured accounts get their settings back.
+        """Drop every conversation, timer, journal entry, fault and webhook (log, pending retries, webhook faults);
+        configured accounts get their settings back.
 
         Accounts added at run time stay (with their numbers' settings) unless `drop_runtime_accounts`.
         """
@@ -88,8 +98,10 @@ class Store:
             self.state = State(configured.get(a.name, a).without_conversations() for a in kept)
             self.journal.clear()
             self.faults.clear()
+            self.webhooks.clear(faults=True)
             self.clock.reset()
             self.version += 1
+            self.webhooks.kick()
 
     def replace_accounts(self, accounts: list[Account]) -> None:
         """Drop every account and conversation and start over with `accounts` (caller holds the lock).
@@ -160,7 +172,8 @@ class Store:
             ]
             if problems:
                 raise ApiError(problems)
-            account = Account(spec.api_key, [spec.api_key], {n.number: n.sms_config for n in spec.agent_numbers}, False)
+            numbers = {n.number: n.sms_config for n in spec.agent_numbers}
+            account = Account(spec.api_key, [spec.api_key], numbers, False, webhook_secret=spec.webhook_secret)
             self.state.register(account)
             self.version += 1
             return account
@@ -196,6 +209,10 @@ class Store:
         with self.lock:
             return self._fire_until(self.clock.now_ms())
 
+    def _next_timer_ms(self) -> int | None:
+        """When the earliest pending timer falls due (read without the lock by the webhook scheduler)."""
+        return self.state.timers.next_due_ms()
+
     def _fire_until(self, now_ms: int) -> list[Fired]:
         fired: list[Fired] = []
         while (timer := self.state.timers.pop_due(now_ms)) is not None:
@@ -209,6 +226,7 @@ class Store:
                 self._append_timer_message(conversation, MessageKind.TIMEOUT, "timeout_message", timer.due_ms)
                 self._end(conversation, timer.due_ms)
                 conversation.timed_out_at = timer.due_ms
+                self._status_event(conversation, "timeout", timer.due_ms)
             fired.append(Fired(conversation.id, timer.kind, timer.due_ms))
         if fired:
             self.version += 1
@@ -233,6 +251,7 @@ class Store:
         if warning_time is not None and warning_time < time_out:
             conversation.warning_due = at_ms + warning_time * 1000
             self.state.timers.schedule(conversation.warning_due, conversation.id, "warning", conversation.generation)
+        self.webhooks.kick()  # a running clock: the scheduler fires the timeout (and its webhooks) at its instant
 
     @staticmethod
     def _cancel_timers(conversation: Conversation) -> None:
@@ -247,10 +266,42 @@ class Store:
         if account.active.get((conversation.user_number, conversation.agent_number)) is conversation:
             del account.active[(conversation.user_number, conversation.agent_number)]
 
-    @staticmethod
-    def _append(conversation: Conversation, message: Message) -> None:
+    def _append(self, conversation: Conversation, message: Message) -> None:
         conversation.messages.append(message)
         conversation.updated_at = message.created_at
+        if (url := self._webhook_url(conversation)) is not None:
+            event = WebhookEvent.capture(conversation, "message", message.created_at, message=message)
+            self._enqueue_webhook(conversation, url, event)
+
+    # ----------------------------------------------------------------------------------- webhooks
+
+    def _webhook_url(self, conversation: Conversation) -> str | None:
+        """Where the conversation's webhooks go now: its own `webhook`, else its number's, else nowhere."""
+        if conversation.webhook:
+            return conversation.webhook
+        account = self.state.owner.get(conversation.id)
+        settings = account.numbers.get(conversation.agent_number) if account else None
+        return settings.webhook if settings else None
+
+    def _enqueue_webhook(self, conversation: Conversation, url: str, event: WebhookEvent) -> None:
+        account = self.state.owner[conversation.id]
+        self.webhooks.enqueue(account.name, account.webhook_secret or "", url, event)
+
+    def _status_event(self, conversation: Conversation, status: str, at_ms: int) -> None:
+        """Queue a status webhook: `timeout`, `ended`, `inactive` (archived) or `active` (made active again)."""
+        if (url := self._webhook_url(conversation)) is not None:
+            self._enqueue_webhook(conversation, url, WebhookEvent.capture(conversation, "status", at_ms, status=status))
+
+    def webhook_log(self, account: Account, conversation_id: str) -> dict[str, Any] | None:
+        """The conversation's latest status webhook and its attempts, as `GET .../{id}/webhook` answers; or None.
+
+        Raises:
+            ApiError: CONVERSATION_NOT_FOUND.
+        """
+        with self.lock:
+            self.conversation(account, conversation_id)
+            delivery = self.webhooks.latest_status(conversation_id)
+            return None if delivery is None else views.webhook_log(delivery)
 
     # ------------------------------------------------------------------------------ create / send
 
@@ -333,6 +384,7 @@ class Store:
 
         if current is not None and continuing is None:
             self._end(current, now)
+            self._status_event(current, "inactive", now)
         conversation = continuing or self._open(account, request.user_number, request.agent_number, sms_config, now)
         for setting in TIMEOUT_SETTINGS:
             if (value := getattr(request, setting)) is not None:
@@ -446,8 +498,10 @@ class Store:
                 conversation.timed_out_at = None  # it answers again (the reference: set means it does not)
                 conversation.updated_at = now
                 account.active[pair] = conversation
+                self._status_event(conversation, "active", now)
             elif not is_active and conversation.is_active:
                 self._end(conversation, now)
+                self._status_event(conversation, "ended", now)
             self.version += 1
             return views.updated(conversation)
 
@@ -546,7 +600,9 @@ class Store:
             elif freeze is False:
                 self.clock.resume()
             self.version += 1
-            return self._fire_until(self.clock.now_ms())
+            fired = self._fire_until(self.clock.now_ms())
+            self.webhooks.kick()  # retries that fell due on the way go out
+            return fired
 
 
 def _check_warning(time_out: int | None, warning_time: int | None, where: str) -> None:

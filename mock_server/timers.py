@@ -32,6 +32,11 @@ class TimerQueue:
         """Add a timer."""
         heapq.heappush(self._heap, Timer(due_ms, next(self._seq), conversation_id, kind, generation))
 
+    def next_due_ms(self) -> int | None:
+        """When the earliest timer falls due (it may be a cancelled one), or None when there is none."""
+        heap = self._heap
+        return heap[0].due_ms if heap else None
+
     def pop_due(self, now_ms: int) -> Timer | None:
         """Remove and return the earliest timer due at or before `now_ms`, or None."""
         if self._heap and self._heap[0].due_ms <= now_ms:

@@ -76,3 +76,19 @@ def describe_miss(
     lines.append(f"Closest: #{closest['id']} {closest['method']} {closest['path']} -> {closest['status']}")
     lines += [f"  {problem}" for problem in differences(closest, method, path, body, query)]
     return "\n".join(lines)
+
+
+def webhook_differences(delivery: dict[str, Any], match: dict[str, Any]) -> list[str]:
+    """How a webhook delivery (as the control API lists it) differs from `match`; empty when it matches.
+
+    Each key compares a delivery field; `payload` compares key by key, nested objects the same way.
+    """
+    problems = []
+    for key, want in match.items():
+        if key == "payload" and isinstance(want, dict):
+            problems += _subset_problems(want, delivery.get("payload"), "payload")
+        elif key not in delivery:
+            problems.append(f"{key}: deliveries have no such field")
+        elif delivery[key] != want:
+            problems.append(f"{key}: expected {json.dumps(want)}, got {json.dumps(delivery[key])}")
+    return problems

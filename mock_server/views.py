@@ -8,6 +8,9 @@ model cannot be forgotten by the mock.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import operator
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -17,9 +20,13 @@ from bland_sms_mock.contracts.models.api import (
     ConversationItem,
     ConversationMessage,
     ConversationRecord,
+    MessageWebhook,
     NumberItem,
     Sender,
+    StatusWebhook,
     UpdatedConversation,
+    WebhookAttempt,
+    WebhookLog,
     format_timestamp,
 )
 from bland_sms_mock.contracts.models.control import (
@@ -28,8 +35,16 @@ from bland_sms_mock.contracts.models.control import (
     MessageRecord,
     StoredAccount,
     StoredConversation,
+    WebhookDelivery,
 )
-from bland_sms_mock.mock_server.state import Account, Conversation, Message
+from bland_sms_mock.mock_server.state import (
+    Account,
+    Conversation,
+    Delivery,
+    Message,
+    WebhookAttemptRecord,
+    WebhookEvent,
+)
 from pydantic import BaseModel
 
 Getter = Callable[[Any], Any]
@@ -229,3 +244,124 @@ def number_item(number: str, settings: Any, conversation_count: int) -> dict[str
 def tombstone(conversation: Conversation, deleted_at: int) -> dict[str, Any]:
     """What the control API keeps of a deleted conversation: its list item and when it was deleted."""
     return {**item(conversation), "deleted_at": format_timestamp(deleted_at)}
+
+
+# ------------------------------------------------------------------------------------------ webhooks
+
+
+def _role(message: Message) -> str:
+    return "assistant" if message.sender == Sender.AGENT else "user"
+
+
+def transcript(messages: Iterable[Message]) -> str:
+    """The messages as one text, a `user: ...` or `assistant: ...` line each (a status webhook's transcript)."""
+    return "\n".join(f"{_role(m)}: {m.text}" for m in messages)
+
+
+_WEBHOOK_COMMON: dict[str, Getter] = {
+    "phone_number": operator.attrgetter("user_number"),
+    "chat_history": lambda e: [{"role": _role(m), "content": m.text} for m in e.messages],
+    "pathway_tags": _constant(list),
+    "created_at": _timestamp("at_ms"),
+}
+
+_MESSAGE_WEBHOOK = _plan(
+    MessageWebhook,
+    WebhookEvent,
+    {
+        **_WEBHOOK_COMMON,
+        "message": lambda e: e.message.text,
+        "sender": lambda e: str(e.message.sender),
+        "message_id": lambda e: e.message.id,
+        "message_kind": lambda e: str(e.message.kind),
+    },
+)
+
+_STATUS_WEBHOOK = _plan(
+    StatusWebhook,
+    WebhookEvent,
+    {
+        **_WEBHOOK_COMMON,
+        "message": _constant(None),
+        "sender": _constant(None),
+        "message_count": operator.attrgetter("count"),
+        "concatenated_transcript": lambda e: transcript(e.messages),
+        "summary": _constant(None),
+        "citations": _constant(None),
+        "dispositions": _constant(None),
+    },
+)
+
+
+def webhook_payload(event: WebhookEvent) -> dict[str, Any]:
+    """The JSON a webhook POSTs for an event (`MessageWebhook` or `StatusWebhook`)."""
+    return _render(_MESSAGE_WEBHOOK if event.type == "message" else _STATUS_WEBHOOK, event)
+
+
+def webhook_body(event: WebhookEvent) -> bytes:
+    """The exact bytes a webhook POSTs: compact JSON, UTF-8, keys in the payload's field order.
+
+    Compact and with non-ASCII characters as they are, it is what JavaScript's `JSON.stringify` gives
+    back for the parsed body (whole-number floats aside), so a verifier that re-serialises still matches.
+    """
+    return json.dumps(webhook_payload(event), separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def webhook_signature(secret: str, body: bytes) -> str:
+    """`X-Webhook-Signature`: the hex HMAC-SHA256 of the body, keyed with the account's webhook secret."""
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _delivery_signature(delivery: Delivery) -> str:
+    return delivery.signature or webhook_signature(delivery.secret, delivery.body or webhook_body(delivery.event))
+
+
+_ATTEMPT = _plan(
+    WebhookAttempt,
+    WebhookAttemptRecord,
+    {
+        "sent_at": _timestamp("sent_ms"),
+        "response_time": lambda a: f"{round(a.response_ms)}ms",
+    },
+)
+
+
+def webhook_attempt(attempt: WebhookAttemptRecord) -> dict[str, Any]:
+    """One delivery attempt (`WebhookAttempt`)."""
+    return _render(_ATTEMPT, attempt)
+
+
+_WEBHOOK_LOG = _plan(
+    WebhookLog,
+    Delivery,
+    {
+        "payload": lambda d: webhook_payload(d.event),
+        "created_at": _timestamp("created_ms"),
+        "user_id": operator.attrgetter("account"),
+        "metadata": lambda d: [webhook_attempt(a) for a in d.attempts],
+    },
+)
+
+
+def webhook_log(delivery: Delivery) -> dict[str, Any]:
+    """A delivery as `GET /v1/sms/conversations/{id}/webhook` answers it (`WebhookLog`)."""
+    return _render(_WEBHOOK_LOG, delivery)
+
+
+_DELIVERY = _plan(
+    WebhookDelivery,
+    Delivery,
+    {
+        "event": lambda d: d.event.type,
+        "created_at": _timestamp("created_ms"),
+        "attempts": lambda d: [webhook_attempt(a) for a in d.attempts],
+        "next_attempt_at": lambda d: format_timestamp(d.due_ms) if d.status == "pending" else None,
+        "payload": lambda d: webhook_payload(d.event),
+        "signature": _delivery_signature,
+    },
+)
+
+
+def delivery(delivery: Delivery) -> dict[str, Any]:
+    """A delivery as the control API lists it (`WebhookDelivery`)."""
+    return _render(_DELIVERY, delivery)

@@ -887,4 +887,97 @@ class UpdateNumberResponse(BaseModel):
     errors: None = None
 
 
+# --------------------------------------------------------------------------------------------------
+# Webhooks: what the API POSTs to a conversation's webhook URL, and the delivery log it keeps
+
+
+WEBHOOK_STATUSES: tuple[str, ...] = ("ended", "timeout", "blacklisted", "inactive", "read", "link_clicked")
+"""The `status` values the reference lists for a status webhook [documented]; the mock adds `active` [mock]."""
+
+
+class ChatTurn(BaseModel):
+    """One message of a webhook's `chat_history` [inferred: the shape Bland's pathway chat answers with]."""
+
+    role: Literal["user", "assistant"] = Field(description="`user` for a USER message, `assistant` for an AGENT one.")
+    content: str
+
+
+class WebhookPayload(BaseModel):
+    """The fields every SMS webhook carries, message and status alike [documented]."""
+
+    type: Literal["message", "status"] = Field(description="Which webhook this is (the log's example shows it).")
+    conversation_id: str
+    phone_number: str = Field(description="The user's number.", examples=["+15550001111"])
+    agent_number: str = Field(examples=["+15552223333"])
+    channel: str = Field(description="`sms`, `rcs`, `whatsapp` or `imessage`: the conversation's channel.")
+    pathway_id: str | None
+    pathway_version: str | None
+    message: str | None = Field(description="The message's text; null in a status webhook [mock].")
+    sender: Sender | None = Field(description="`USER` or `AGENT`; null in a status webhook [mock].")
+    chat_history: list[ChatTurn] = Field(description="The whole conversation so far, oldest first.")
+    variables: dict[str, Any] = Field(description="The conversation's variables (everything from request_data).")
+    metadata: dict[str, Any] | None = Field(description="The metadata given with send; null when none was.")
+    pathway_tags: list[PathwayTag]
+    created_at: Timestamp = Field(description="The instant of the event: the message's, or the status change's.")
+
+
+class MessageWebhook(WebhookPayload):
+    """What a message webhook POSTs: one for every message stored in the conversation."""
+
+    type: Literal["message"] = "message"
+    message: str
+    sender: Sender
+    message_id: str = Field(description="Id of the message, as the conversation's `messages[].id` [mock].")
+    message_kind: MessageKind = Field(
+        description="`message` (sent through the API), `warning` or `timeout` (appended by the timer) [mock]."
+    )
+
+
+class StatusWebhook(WebhookPayload):
+    """What a status webhook POSTs when a conversation ends, times out or becomes active again."""
+
+    type: Literal["status"] = "status"
+    status: str = Field(
+        description="`timeout`, `ended` (patched inactive), `inactive` (archived by new_conversation) or `active` "
+        "(patched active again) in the mock; the reference also lists blacklisted, read and link_clicked.",
+        examples=["timeout"],
+    )
+    message_count: int = Field(ge=0)
+    concatenated_transcript: str = Field(description="Every message as `user: text` or `assistant: text` lines.")
+    summary: str | None = Field(description="AI summary when a summary prompt is set; always null in the mock.")
+    citations: dict[str, Any] | None = Field(description="Extracted citations; always null in the mock.")
+    dispositions: list[Any] | None = Field(description="Outcome results; always null in the mock.")
+
+
+AnyWebhook = Annotated[MessageWebhook | StatusWebhook, Field(discriminator="type")]
+
+
+class WebhookAttempt(BaseModel):
+    """One attempt to deliver a webhook."""
+
+    sent_at: Timestamp = Field(description="When the attempt went out, on the mock's clock.")
+    response_code: int | None = Field(description="The receiver's HTTP status; null when no answer came.")
+    response_time: str = Field(description="How long the attempt took (real time).", examples=["142ms"])
+    send_type: str = Field(description="`spawn` for the first attempt, `retry` for the next ones [mock].")
+    error_message: str | None = Field(description="Why the attempt failed; null when it succeeded.")
+
+
+class WebhookLog(BaseModel):
+    """The webhook log of a conversation: its latest status webhook and every attempt to deliver it."""
+
+    conversation_id: str
+    url: str = Field(description="Where the webhook was sent.")
+    payload: AnyWebhook
+    created_at: Timestamp = Field(description="When the webhook was logged: the instant of its event.")
+    user_id: str = Field(description="The account that owns the conversation (its name in the mock).")
+    metadata: list[WebhookAttempt] = Field(description="The delivery attempts, oldest first.")
+
+
+class WebhookLogResponse(BaseModel):
+    """Body of `GET /v1/sms/conversations/{id}/webhook`: the log, or null when no webhook has been sent."""
+
+    data: WebhookLog | None
+    errors: None = None
+
+
 _FILTER_LIST = TypeAdapter(list[Filter])

@@ -10,6 +10,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from bland_sms_mock.contracts.models.api import (
+    AnyWebhook,
     Channel,
     ConversationHidden,
     ConversationItem,
@@ -19,6 +20,7 @@ from bland_sms_mock.contracts.models.api import (
     SmsConfig,
     TimeoutSettings,
     Timestamp,
+    WebhookAttempt,
     WebhookUrl,
     _query_int,
     parse_timestamp,
@@ -59,6 +61,14 @@ class AccountSpec(BaseModel):
 
     api_key: str = Field(min_length=1, max_length=512, pattern=r"^[!-~]+$")
     agent_numbers: list[AgentNumber] = Field(default_factory=list)
+    webhook_secret: str | None = Field(
+        None,
+        min_length=1,
+        max_length=256,
+        pattern=r"^[!-~]+$",
+        description="Key of the HMAC-SHA256 `X-Webhook-Signature` of this account's webhooks; when left out, "
+        "`whsec_` and 32 hex digits derived from the account's name (the same on every run).",
+    )
 
 
 class NextTimer(BaseModel):
@@ -236,6 +246,99 @@ class JournalQuery(BaseModel):
     limit: Annotated[int | None, BeforeValidator(_query_int), Field(ge=1, le=100_000)] = Field(
         None, description="Only the last N matching entries."
     )
+
+
+WebhookDeliveryStatus = Literal["pending", "delivered", "failed", "dropped"]
+
+
+class WebhookQuery(BaseModel):
+    """Query of `GET /_mock/webhooks`: every parameter narrows the list [mock]."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    conversation_id: str | None = None
+    account: str | None = Field(None, description="Account name.")
+    status: WebhookDeliveryStatus | None = None
+    event: Literal["message", "status"] | None = None
+    limit: Annotated[int | None, BeforeValidator(_query_int), Field(ge=1, le=100_000)] = Field(
+        None, description="Only the last N matching deliveries."
+    )
+
+
+class WebhookDelivery(BaseModel):
+    """One webhook as the control API lists it: what was (or will be) sent, where, and every attempt [mock]."""
+
+    id: str = Field(examples=["whd_1"])
+    event: Literal["message", "status"]
+    account: str
+    conversation_id: str
+    url: str
+    created_at: Timestamp = Field(description="The instant of the event.")
+    status: WebhookDeliveryStatus = Field(
+        description="`pending` (not delivered yet, more attempts to come), `delivered` (a 2xx answer), `failed` "
+        "(every attempt failed, or the loopback-only policy refused the host) or `dropped` (never sent)."
+    )
+    attempts: list[WebhookAttempt]
+    next_attempt_at: Timestamp | None = Field(description="When the next attempt is due (mock clock), if pending.")
+    payload: AnyWebhook
+    signature: str = Field(description="The `X-Webhook-Signature` sent with it: hex HMAC-SHA256 of the body.")
+    fault: str | None = Field(description="The webhook fault rule that dropped, delayed or duplicated it.")
+    duplicate_of: str | None = Field(description="For a copy made by a duplicate fault: the original's id.")
+    note: str | None = Field(description="Why it was dropped or delayed, in words.")
+
+
+class WebhookListing(BaseModel):
+    """Body of `GET /_mock/webhooks` [mock]."""
+
+    deliveries: list[WebhookDelivery] = Field(description="Oldest event first.")
+    pending: int = Field(ge=0, description="Deliveries not finished yet.")
+    dropped_over_cap: int = Field(ge=0, description="Undelivered webhooks dropped past the cap since the last reset.")
+    any_host: bool = Field(description="Whether deliveries may go to hosts other than loopback ones.")
+
+
+class WebhookFaultSpec(BaseModel):
+    """Body of `POST /_mock/webhooks/faults`: which webhooks a rule matches and what it does to them [mock].
+
+    A rule matches on account name, conversation id and event (`message` or `status`), each optional. It
+    `drop`s the webhook (never sent), `delay`s its first attempt by seconds of the mock's clock (the
+    conversation's later webhooks wait behind it), or `duplicate`s it (a second, identical delivery,
+    `duplicate_after` seconds later on the mock's clock). It applies always, to the first `times` matches,
+    or with a seeded `probability`.
+    """
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    account: str | None = Field(None, description="Account name; any when absent.")
+    conversation_id: str | None = Field(None, description="Conversation id; any when absent.")
+    event: Literal["message", "status"] | None = Field(None, description="Webhook type; any when absent.")
+    drop: bool = Field(False, description="Never send the webhook.")
+    delay: float | None = Field(None, gt=0, le=86_400, description="Seconds (mock clock) before the first attempt.")
+    duplicate: bool = Field(False, description="Send the webhook twice.")
+    duplicate_after: float = Field(0, ge=0, le=86_400, description="Seconds (mock clock) between the two copies.")
+    times: int | None = Field(None, ge=1, description="Apply to the first N matching webhooks only.")
+    probability: float = Field(1.0, gt=0, le=1, description="Chance that a matching webhook is hit.")
+    seed: int | None = Field(None, description="Seed of the probability draws (repeatable runs).")
+
+    @field_validator("delay", "duplicate_after", mode="before")
+    @classmethod
+    def _seconds(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return parse_duration(value)
+            except ValueError as exc:
+                raise PydanticCustomError("bad_duration", "{problem}", {"problem": str(exc)}) from None
+        return value
+
+    @model_validator(mode="after")
+    def _one_effect(self) -> WebhookFaultSpec:
+        effects = [name for name in ("drop", "delay", "duplicate") if getattr(self, name) not in (None, False)]
+        if len(effects) != 1:
+            raise PydanticCustomError("one_effect", "give exactly one of drop, delay or duplicate")
+        if self.duplicate_after and not self.duplicate:
+            raise PydanticCustomError("needs_duplicate", "duplicate_after needs duplicate: true")
+        return self
 
 
 class ConfiguredAccount(AccountSpec):

@@ -10,7 +10,7 @@ import pytest
 from bland_sms_mock.contracts.models.api import Level
 from bland_sms_mock.contracts.rules import CONTRACT_DOC, RULE_PATTERN, Rule, load_rules, parse_rules
 
-MIN_RULES = 265
+MIN_RULES = 384
 """The number of rules docs/contract.md holds; raise it when rules are added (ids are never removed)."""
 
 REPO = CONTRACT_DOC.parent.parent

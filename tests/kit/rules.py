@@ -29,6 +29,8 @@ EXEMPT_PREFIXES: dict[str, str] = {
     "kit.": "rules of the kit itself, held by its own tests (tests/kit, tests/contracts), not behaviours of a target",
     "accounts.": "the mock's accounts come from its config file and control API; the kit adds its own there and "
     "judges no target by how",
+    "webhooks.": "webhooks go to a receiver of the app's, which the kit does not run yet (not yet covered: a "
+    "receiver run by the kit and a signing-secret option; tests/webhooks holds the mock to these rules)",
 }
 """Whole sections of docs/contract.md that are no behaviour of the API; one reason each."""
 

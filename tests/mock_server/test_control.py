@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from bland_sms_mock.mock_server.app import create_app
+from bland_sms_mock.mock_server.state import default_webhook_secret
 from mock_support import DEMO_KEY, TEST_CONFIG, error_codes
 
 
@@ -105,6 +106,7 @@ def test_add_account(client, list_conversations) -> None:
             {"number": "+15552228888", "sms_config": {"time_out": 60}},
             {"number": "+15552228889", "sms_config": {}},
         ],
+        "webhook_secret": default_webhook_secret("sk-new"),
     }
     assert list_conversations(headers={"authorization": "sk-new"}).status_code == 200
     assert "sk-new" in [a["api_key"] for a in client.get("/_mock/accounts").json["accounts"]]
