@@ -13,7 +13,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +21,6 @@ from typing import Any, Protocol
 import httpx
 import pytest
 from bland_sms_mock.mock_server.config import DEMO_AGENT_NUMBER, DEMO_API_KEY
-from serve_support import start_serve
 
 pytestmark = pytest.mark.e2e
 
@@ -67,21 +65,6 @@ def bland_cli(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if result.returncode != 0 or not entry.is_file():
         pytest.skip(f"could not install {CLI_PACKAGE} (npm exit {result.returncode}): {result.stderr[-500:]}")
     return entry
-
-
-@pytest.fixture(scope="module")
-def url() -> Iterator[str]:
-    """`bland-sms-mock serve` on a free loopback port for the module, stopped by its PID."""
-    process, served_url, _banner = start_serve()
-    try:
-        yield served_url
-    finally:
-        os.kill(process.pid, signal.SIGTERM)
-        try:
-            process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate(timeout=10)
 
 
 @pytest.fixture

@@ -9,9 +9,6 @@ only to put the mock's clock at known instants.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -19,27 +16,11 @@ from typing import Any
 import pytest
 import requests
 from bland_sms_mock.mock_server.config import DEMO_AGENT_NUMBER, DEMO_API_KEY
-from serve_support import start_serve
 
 pytestmark = pytest.mark.e2e
 
 USER = "+15550001111"
 OTHER_USER = "+15550007777"
-
-
-@pytest.fixture(scope="module")
-def url() -> Iterator[str]:
-    """`bland-sms-mock serve` on a free loopback port for the module, stopped by its PID."""
-    process, served_url, _banner = start_serve()
-    try:
-        yield served_url
-    finally:
-        os.kill(process.pid, signal.SIGTERM)
-        try:
-            process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate(timeout=10)
 
 
 @pytest.fixture
