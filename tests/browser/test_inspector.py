@@ -85,7 +85,9 @@ def test_filter_and_page_through_a_seeded_account(page, server) -> None:
     page.wait_for_function("document.querySelectorAll('#list-body tr').length === 10")  # rows land after the page label
     _apply_filter(page, "is_active", "eq", "false")
     page.wait_for_selector("#list-summary:has-text('20 conversations match')")
-    assert page.locator("#list-body tr.ended").count() == 20
+    # the summary can change before the rows land: wait for the rows themselves
+    page.wait_for_function("document.querySelectorAll('#list-body tr.ended').length === 20")
+    assert page.locator("#list-body tr").count() == 20
     assert page.locator("#list-body tr.ended td.state").first.text_content() == "○ ended"
     page.fill("#search", "+15550002005")
     page.wait_for_selector("#list-summary:has-text('0 conversations match')")
