@@ -336,6 +336,7 @@ def test_delete_asks_first_then_moves_it_under_deleted(page, server) -> None:
     assert "✕ deleted" in row.text_content() and "2026-01-05 09:00:00Z" in row.text_content()  # deleted_at
     assert page.text_content("#deleted-count") == "(1)"
     page.wait_for_selector("#list-summary:has-text('1 conversation matches')")
+    page.wait_for_function("document.querySelectorAll('#list-body tr').length === 1")  # rows land after the summary
     assert page.locator("#list-body tr:has-text('+15550007777')").count() == 0
     assert page.locator("#list-body tr").first.get_attribute("data-id") == kept
     page.wait_for_selector(f"#thread-empty:has-text('Conversation {doomed} was deleted at 2026-01-05 09:00:00Z')")
@@ -350,7 +351,7 @@ def test_delete_asks_first_then_moves_it_under_deleted(page, server) -> None:
     page.reload()  # the account picker is filled once, at load
     page.select_option("#account", "sk-other")
     page.wait_for_selector("#deleted-count:has-text('(0)')")  # deleted conversations are per account
-    assert page.locator("#deleted-body tr").count() == 0
+    page.wait_for_function("document.querySelectorAll('#deleted-body tr').length === 0")
 
 
 def test_a_timed_out_conversation_made_active_again_then_ended_reads_ended(page, server) -> None:
