@@ -16,14 +16,35 @@ _DEFAULT_CODES = {429: ErrorCode.RATE_LIMITED, 500: ErrorCode.INTERNAL_ERROR, 50
 
 
 @dataclass
-class Fault:
-    """One rule and its counters."""
+class CountedRule:
+    """A fault rule of either kind (requests or webhooks) with its counters: matched, applied, remaining."""
 
     id: str
-    spec: FaultSpec
+    spec: Any
     rng: random.Random
     matched: int = 0
     applied: int = 0
+
+    def exhausted(self) -> bool:
+        """Whether a `times` rule has been applied its number of times."""
+        return self.spec.times is not None and self.applied >= self.spec.times
+
+    def to_dict(self) -> dict[str, Any]:
+        """The rule as its control call lists it: the spec as given, then its counters."""
+        return {
+            "id": self.id,
+            **self.spec.model_dump(exclude_defaults=True),
+            "matched": self.matched,
+            "applied": self.applied,
+            "remaining": None if self.spec.times is None else max(0, self.spec.times - self.applied),
+        }
+
+
+@dataclass
+class Fault(CountedRule):
+    """One request fault rule and its counters."""
+
+    spec: FaultSpec
 
     def wants(self, method: str, path: str, account: str | None) -> bool:
         """Whether a request matches this rule's method, path and account (counters untouched)."""
@@ -45,10 +66,6 @@ class Fault:
         account = mine.account is None or mine.account == theirs.account
         return method and path and account
 
-    def exhausted(self) -> bool:
-        """Whether a `times` rule has been applied its number of times."""
-        return self.spec.times is not None and self.applied >= self.spec.times
-
     def kind(self) -> str:
         """A short word for the journal: `status 429`, `drop`, `latency 300ms`, ..."""
         parts = [f"status {self.spec.status}"] if self.spec.status else []
@@ -69,16 +86,6 @@ class Fault:
         if self.spec.retry_after is not None:
             headers["Retry-After"] = str(self.spec.retry_after)
         return headers
-
-    def to_dict(self) -> dict[str, Any]:
-        """The rule as `GET /_mock/faults` shows it."""
-        return {
-            "id": self.id,
-            **self.spec.model_dump(exclude_defaults=True),
-            "matched": self.matched,
-            "applied": self.applied,
-            "remaining": None if self.spec.times is None else max(0, self.spec.times - self.applied),
-        }
 
 
 @dataclass

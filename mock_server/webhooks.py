@@ -40,6 +40,7 @@ from urllib.parse import urlsplit
 from bland_sms_mock.contracts.models.control import WebhookFaultSpec, WebhookQuery, format_duration
 from bland_sms_mock.mock_server import views
 from bland_sms_mock.mock_server.clock import Clock
+from bland_sms_mock.mock_server.faults import CountedRule
 from bland_sms_mock.mock_server.state import Delivery, WebhookAttemptRecord, WebhookEvent
 
 from bland_sms_mock.version import __version__
@@ -98,14 +99,10 @@ def _receiver(url: str) -> Receiver:
 
 
 @dataclass
-class WebhookFault:
+class WebhookFault(CountedRule):
     """One webhook fault rule and its counters."""
 
-    id: str
     spec: WebhookFaultSpec
-    rng: random.Random
-    matched: int = 0
-    applied: int = 0
 
     def wants(self, account: str, conversation_id: str, event: str) -> bool:
         """Whether a webhook matches this rule (counters untouched)."""
@@ -115,20 +112,6 @@ class WebhookFault:
             and (spec.conversation_id is None or spec.conversation_id == conversation_id)
             and (spec.event is None or spec.event == event)
         )
-
-    def exhausted(self) -> bool:
-        """Whether a `times` rule has been applied its number of times."""
-        return self.spec.times is not None and self.applied >= self.spec.times
-
-    def to_dict(self) -> dict[str, Any]:
-        """The rule as `GET /_mock/webhooks/faults` shows it."""
-        return {
-            "id": self.id,
-            **self.spec.model_dump(exclude_defaults=True),
-            "matched": self.matched,
-            "applied": self.applied,
-            "remaining": None if self.spec.times is None else max(0, self.spec.times - self.applied),
-        }
 
 
 @dataclass
