@@ -52,6 +52,20 @@ def measure(repeats: int = 50) -> list[Timing]:
             _time("create + list over a loopback socket", lambda: _round_trip(client, "", body), repeats * 4)
         )
     shared.stop()
+    in_memory = BlandMock()
+
+    def shared_in_memory() -> None:
+        in_memory.reset()
+        with intercept(in_memory):
+            pass
+
+    timings.append(_time("bland_mock_intercept_shared: reset + intercept per test", shared_in_memory, repeats * 4))
+
+    def fresh_in_memory() -> None:
+        with intercept(BlandMock()):
+            pass
+
+    timings.append(_time("bland_mock_intercept: build a mock + intercept per test", fresh_in_memory, repeats))
     with intercept() as mock, httpx.Client(headers={"authorization": mock.api_key}) as client:
         timings.append(
             _time(

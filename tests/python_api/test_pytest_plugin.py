@@ -64,6 +64,15 @@ def test_intercept_fixture(bland_mock_intercept):
     assert r.status_code == 200
 
 
+@pytest.mark.parametrize("round", [1, 2])
+def test_shared_intercept_fixture_starts_clean_each_test(round, bland_mock_intercept_shared):
+    headers = {"authorization": bland_mock_intercept_shared.api_key}
+    listed = requests.get("https://api.bland.ai/v1/sms/conversations", headers=headers).json()
+    assert listed["extra"]["pagination"]["totalItems"] == 0 and bland_mock_intercept_shared.requests()[1:] == []
+    body = {**BODY, "agent_number": bland_mock_intercept_shared.agent_number}
+    assert requests.post("https://api.bland.ai/v1/sms/create", json=body, headers=headers).status_code == 200
+
+
 def test_a_failed_verification_says_what_was_closest(bland_mock):
     httpx.get(f"{bland_mock.url}/v1/sms/conversations", headers={"authorization": bland_mock.api_key})
     bland_mock.assert_request_made("POST", "/v1/sms/create")
@@ -73,7 +82,7 @@ def test_a_failed_verification_says_what_was_closest(bland_mock):
 def test_fixtures_work_in_a_fresh_project_through_the_entry_point(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_app=CONFTEST_FREE_TESTS)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
-    result.assert_outcomes(passed=6, failed=1)
+    result.assert_outcomes(passed=8, failed=1)
     result.stdout.fnmatch_lines(
         [
             "*Expected POST /v1/sms/create at least once; 0 matched among 1 journalled request(s).*",
@@ -108,10 +117,28 @@ def test_seeded_again_when_shared(bland_mock_shared):
     assert len(bland_mock_shared.store.accounts["sk-ini"].conversations) == 1
 
 
+@pytest.mark.parametrize("round", [1, 2])
+def test_shared_mocks_are_reseeded_every_test(round, bland_mock_shared, bland_mock_intercept_shared):
+    for mock in (bland_mock_shared, bland_mock_intercept_shared):
+        conversations = mock.store.accounts["sk-ini"].conversations
+        assert len(conversations) == 1
+        conversations.clear()  # the next round must get the seeded one back
+
+
+def test_the_seed_file_is_read_once_per_session(bland_mock_shared):
+    from pathlib import Path
+
+    Path("seed.yaml").write_text("this: [is not, a seed")  # a second read would fail the next tests
+
+
+def test_after_the_seed_file_changed(bland_mock_shared, bland_mock_intercept_shared):
+    assert len(bland_mock_intercept_shared.store.accounts["sk-ini"].conversations) == 1
+
+
 @pytest.mark.bland_mock(seeds=[])
 def test_marker_seeds_replace_the_ini_seeds(bland_mock):
     assert not bland_mock.store.accounts["sk-ini"].conversations
 """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
-    result.assert_outcomes(passed=3)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q", "-p", "no:randomly")
+    result.assert_outcomes(passed=7)
