@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bland_sms_mock.contracts.models.api import format_timestamp
+from bland_sms_mock.contracts.models.control import WebhookQuery
 from bland_sms_mock.mock_server.request_io import json_response, store
 from flask import Blueprint, Flask, render_template, request
 
@@ -21,17 +22,35 @@ def index() -> Any:
 
 @ui.get("/version")
 def state_version() -> Any:
-    """A counter that changes whenever the state does (after firing due timers): cheap to poll."""
+    """Counters that change whenever the state does (after firing due timers): cheap to poll.
+
+    `webhooks` changes when a delivery of `?conversation=<id>` moves on (queued, attempted, finished) or a
+    webhook fault rule is added, removed or hit: deliveries move on the webhook threads, with no request.
+    """
     current = store()
     current.fire_due()
     return json_response(
         {
             "version": current.version,
             "traffic": current.journal.revision + current.faults.revision,
+            "webhooks": _webhooks_fingerprint(request.args.get("conversation")),
             "now": current.clock.now_ms(),
             "frozen": current.clock.frozen,
         }
     )
+
+
+def _webhooks_fingerprint(conversation_id: str | None) -> int:
+    """A number that changes when the conversation's deliveries or the webhook fault rules change.
+
+    The webhook log keeps no revision counter, so this digests what the page shows of it: each delivery's
+    status, attempts and due instant, each rule's counters. Kept below 2**53 so JavaScript reads it exactly.
+    """
+    hooks = store().webhooks
+    deliveries = hooks.deliveries(WebhookQuery(conversation_id=conversation_id)) if conversation_id else []
+    shown = tuple((d.id, d.status, len(d.attempts), d.due_ms) for d in deliveries)
+    rules = tuple((f["id"], f["matched"], f["applied"]) for f in hooks.faults.listing())
+    return hash((conversation_id, shown, rules)) & (2**53 - 1)
 
 
 @ui.get("/timed-out")

@@ -1,12 +1,15 @@
-"""The inspector in a real browser: create, send, end, delete, list, thread, clock, filters, paging, escaping."""
+"""The inspector in a real browser: create, send, end, delete, list, thread, clock, filters, paging, escaping,
+webhook deliveries, webhook faults and the accounts' webhook secrets."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import httpx
 import pytest
+from bland_sms_mock.mock_server.serving import free_port
 
 pytestmark = pytest.mark.browser
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -14,14 +17,15 @@ SAVE_SCREENSHOTS = os.environ.get("SAVE_SCREENSHOTS") == "1"  # refresh docs/ins
 SHOT_DIR = os.environ.get("INSPECTOR_SHOT_DIR")  # any folder: screenshots to look at, docs left alone
 
 
-def _screenshot(page, name: str) -> None:
+def _screenshot(page, name: str, element: str | None = None) -> None:
     """Save a screenshot of the page's top into docs/ (SAVE_SCREENSHOTS=1) and/or INSPECTOR_SHOT_DIR."""
     folders = [DOCS] if SAVE_SCREENSHOTS else []
     folders += [Path(SHOT_DIR)] if SHOT_DIR else []
-    if folders:
+    if folders and element is None:
         page.evaluate("window.scrollTo(0, 0)")  # a click on the form below may have scrolled it
     for folder in folders:
-        page.screenshot(path=str(folder / name))
+        target = page.locator(element) if element else page
+        target.screenshot(path=str(folder / name))
 
 
 KEY = {"authorization": "sk-demo-bland-sms-mock"}
@@ -371,3 +375,172 @@ def test_a_timed_out_conversation_made_active_again_then_ended_reads_ended(page,
     detail = httpx.get(f"{server.url}/_mock/conversations/{conversation_id}", headers=KEY).json()["data"]
     assert detail["timed_out_at"] is None and detail["updated_at"] == "2026-01-05T09:16:00.000Z"
     assert page.text_content("#list-body tr:has-text('+15550008888') td.state") == "○ ended"
+
+
+# ------------------------------------------------------------------------------------------- webhooks
+
+DELIVERIES = "#webhook-list > li"
+
+
+def _point_webhooks_at(server, url: str) -> None:
+    body = {"phone_number": "+15552223333", "webhook": url}
+    assert httpx.post(f"{server.url}/v1/sms/number/update", json=body, headers=KEY).status_code == 200
+
+
+def _wait_for_rows(page, selector: str, count: int) -> None:
+    """Wait for the rows themselves (never only for a summary line: the rows may land after it)."""
+    page.wait_for_function(f"document.querySelectorAll({json.dumps(selector)}).length === {count}")
+
+
+def test_a_threads_webhooks_show_every_delivery_attempt_and_payload(page, server, bland_webhook_receiver) -> None:
+    _point_webhooks_at(server, bland_webhook_receiver.url)
+    hostile = "<img src=x onerror=window.pwned=1> Reply YES to confirm"
+    _send(server, "+15550001212", hostile)
+    bland_webhook_receiver.wait_for(1)
+    page.click("#list-body tr:has-text('+15550001212')")
+    _wait_for_rows(page, f"{DELIVERIES}.delivered", 1)
+    first = page.locator(DELIVERIES).first
+    head = first.locator(".delivery-head").text_content()
+    assert "delivered" in head and "message · AGENT" in head and "2026-01-05 09:00:00Z" in head
+    assert f"POST {bland_webhook_receiver.url}" in first.text_content()
+    attempt = first.locator(".attempts tbody tr").text_content()
+    assert "2026-01-05 09:00:00Z" in attempt and "spawn" in attempt and "200" in attempt and "ms" in attempt
+    assert not first.locator(".payload pre").is_visible()  # collapsed until asked for
+    first.locator(".payload summary").click()
+    payload = json.loads(first.locator(".payload pre").text_content())
+    assert payload["message"] == hostile and payload["type"] == "message"
+    assert page.locator("#webhook-list img").count() == 0 and page.evaluate("window.pwned") is None
+    assert bland_webhook_receiver.requests[0].signature in first.locator(".signature").text_content()
+    # the number's webhook shows under Accounts (the accounts are read again when the state moves)
+    page.wait_for_selector(f"#accounts-body tr:has-text('{bland_webhook_receiver.url}')")
+
+    page.fill("#advance-by", "15m")  # the warning at 10 min, the timeout at 15 min
+    page.click("#advance-form button")
+    _wait_for_rows(page, f"{DELIVERIES}.delivered", 4)
+    rows = page.locator(DELIVERIES)
+    assert "message · AGENT · warning" in rows.nth(1).locator(".delivery-head").text_content()
+    assert "message · AGENT · timeout" in rows.nth(2).locator(".delivery-head").text_content()
+    status = rows.nth(3)
+    assert "status · timeout" in status.locator(".delivery-head").text_content()
+    timeout_attempt = status.locator(".attempts tbody tr").text_content()
+    assert "2026-01-05 09:15:00Z" in timeout_attempt and "200" in timeout_attempt
+    status.locator(".payload summary").click()
+    assert json.loads(status.locator(".payload pre").text_content())["status"] == "timeout"
+    assert first.locator(".payload").evaluate("details => details.open")  # stays open across refreshes
+    assert page.text_content("#webhooks-count") == "(4: 4 delivered)"
+
+
+def test_a_failing_delivery_shows_its_errors_retries_and_the_webhooks_waiting_behind_it(page, server) -> None:
+    _point_webhooks_at(server, f"http://127.0.0.1:{free_port('127.0.0.1')}/hook")  # nothing listens there
+    _send(server, "+15550001313", "Reply YES to confirm")
+    page.click("#list-body tr:has-text('+15550001313')")
+    attempts = f"{DELIVERIES} >> nth=0 >> .attempts tbody tr"
+    page.wait_for_selector(f"{DELIVERIES}.pending .due")
+    first = page.locator(DELIVERIES).first
+    assert "could not connect" in first.locator(".attempts tbody tr").text_content()
+    assert "no answer" in first.locator(".attempts tbody tr").text_content()
+    assert first.locator(".due").text_content() == "retry 1 due at 2026-01-05 09:00:10Z (in 10s)"
+
+    page.click("text=+1 min")  # the retry due at 09:00:10 goes out at once, at 09:01:00, and fails too
+    page.wait_for_function(f"document.querySelectorAll('{DELIVERIES}:first-child .attempts tbody tr').length === 2")
+    second = first.locator(".attempts tbody tr").nth(1).text_content()
+    assert "2026-01-05 09:01:00Z" in second and "retry" in second and "could not connect" in second
+    assert first.locator(".due").text_content() == "retry 2 due at 2026-01-05 09:02:00Z (in 1m 0s)"
+
+    page.click("text=+10 min")  # a third attempt; the warning's webhook (09:10) waits behind this one
+    _wait_for_rows(page, DELIVERIES, 2)
+    page.wait_for_function(f"document.querySelectorAll('{DELIVERIES}:first-child .attempts tbody tr').length === 3")
+    assert page.locator(DELIVERIES).nth(1).locator(".due").text_content().startswith("waiting for whd_1")
+    page.click("text=+10 min")  # the fourth and last attempt fails: failed, and the next one goes out
+    page.wait_for_selector(f"{DELIVERIES}:first-child.failed")
+    assert page.locator(attempts).count() == 4 and first.locator(".due").count() == 0
+    page.wait_for_function(f"document.querySelectorAll('{DELIVERIES}:nth-child(2) .attempts tbody tr').length === 1")
+    assert "retry 1 due at" in page.locator(DELIVERIES).nth(1).locator(".due").text_content()
+    _wait_for_rows(page, DELIVERIES, 4)  # the timeout (09:15) fired: its message and status webhooks wait
+    assert [page.locator(DELIVERIES).nth(n).locator(".due").text_content() for n in (2, 3)] == [
+        "waiting for whd_2: a conversation's webhooks go out in event order"
+    ] * 2
+    assert page.text_content("#webhooks-count") == "(4: 1 failed, 3 pending)"
+    _screenshot(page, "inspector-webhooks.png", element="#webhooks-section")
+
+
+def test_webhook_faults_are_added_shown_applied_removed_and_cleared(page, server, bland_webhook_receiver) -> None:
+    assert page.locator("#webhook-faults-panel").is_visible()
+    _point_webhooks_at(server, bland_webhook_receiver.url)
+    page.select_option("#wfault-effect", "drop")
+    page.select_option("#wfault-event", "message")
+    page.fill("#wfault-times", "1")
+    page.click("#webhook-fault-form button[type=submit]")
+    page.wait_for_selector("#wfaults-list li:has-text('wf-1: drop · message webhooks')")
+    assert "matched 0, applied 0, 1 left" in page.text_content("#wfaults-list li")
+    _send(server, "+15550001414", "This one is dropped")
+    page.click("#list-body tr:has-text('+15550001414')")
+    _wait_for_rows(page, f"{DELIVERIES}.dropped", 1)
+    dropped = page.locator(DELIVERIES).first
+    assert "dropped by webhook fault wf-1" in dropped.text_content() and dropped.locator(".attempts").count() == 0
+    page.wait_for_selector("#wfaults-list li:has-text('matched 1, applied 1, 0 left')")
+    _send(server, "+15550001414", "This one arrives")  # the rule's one time is spent
+    _wait_for_rows(page, f"{DELIVERIES}.delivered", 1)
+    _wait_for_rows(page, DELIVERIES, 2)
+    assert [r.json["message"] for r in bland_webhook_receiver.wait_for(1)] == ["This one arrives"]
+
+    page.select_option("#wfault-effect", "delay")
+    page.select_option("#wfault-event", "")  # any
+    page.fill("#wfault-times", "")
+    page.fill("#wfault-delay", "soon")
+    page.click("#webhook-fault-form button[type=submit]")
+    page.wait_for_selector("#wfault-error:has-text('INVALID_FIELD')")
+    page.fill("#wfault-delay", "30s")
+    page.click("#webhook-fault-form button[type=submit]")
+    page.wait_for_selector("#wfaults-list li:has-text('wf-2: delay 30s · every webhook')")
+    assert page.text_content("#wfault-error") == ""
+    page.select_option("#wfault-effect", "duplicate")
+    assert not page.locator("#wfault-delay").is_visible()
+    page.fill("#wfault-after", "40s")
+    page.select_option("#wfault-event", "status")
+    page.select_option("#wfault-account", "demo")
+    page.fill("#wfault-probability", "0.5")
+    page.fill("#wfault-seed", "7")
+    page.click("#webhook-fault-form button[type=submit]")
+    page.wait_for_selector(
+        "#wfaults-list li:has-text('wf-3: duplicate, second copy 40s later · status webhooks · account demo"
+        " · probability 0.5 (seed 7)')"
+    )
+    rules = httpx.get(f"{server.url}/_mock/webhooks/faults").json()["faults"]
+    assert rules[1] | {"matched": 0} == {"id": "wf-2", "delay": 30.0, "matched": 0, "applied": 0, "remaining": None}
+    assert {k: rules[2][k] for k in ("duplicate", "duplicate_after", "event", "account", "probability", "seed")} == {
+        "duplicate": True,
+        "duplicate_after": 40.0,
+        "event": "status",
+        "account": "demo",
+        "probability": 0.5,
+        "seed": 7,
+    }
+    page.click("#wfaults-list li:has-text('wf-2') button")
+    _wait_for_rows(page, "#wfaults-list li", 2)
+    assert [f["id"] for f in httpx.get(f"{server.url}/_mock/webhooks/faults").json()["faults"]] == ["wf-1", "wf-3"]
+    page.click("#wfaults-clear")
+    _wait_for_rows(page, "#wfaults-list li", 0)
+    assert httpx.get(f"{server.url}/_mock/webhooks/faults").json() == {"faults": []}
+
+
+def test_a_webhook_fault_added_by_another_client_shows_up_by_itself(page, server) -> None:
+    assert httpx.post(f"{server.url}/_mock/webhooks/faults", json={"drop": True}).status_code == 201
+    page.wait_for_selector("#wfaults-list li:has-text('wf-1: drop · every webhook')")
+
+
+def test_each_accounts_webhook_secret_is_shown_and_can_be_copied(page, server) -> None:
+    other = {"api_key": "sk-clinic", "agent_numbers": [{"number": "+15557770000"}], "webhook_secret": "whsec_clinic_1"}
+    assert httpx.post(f"{server.url}/_mock/accounts", json=other).status_code == 201
+    page.reload()
+    _wait_for_rows(page, "#accounts-body tr", 2)
+    accounts = httpx.get(f"{server.url}/_mock/accounts").json()["accounts"]
+    assert [a["webhook_secret"] for a in accounts][1] == "whsec_clinic_1"
+    for account in accounts:
+        row = page.locator(f"#accounts-body tr[data-account='{account['name']}']")
+        assert row.locator("td.secret code").text_content() == account["webhook_secret"]
+        assert account["api_key"] in row.text_content()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+    page.click("#accounts-body tr[data-account='demo'] td.secret button")
+    page.wait_for_selector("#accounts-body tr[data-account='demo'] td.secret button:has-text('Copied')")
+    assert page.evaluate("navigator.clipboard.readText()") == accounts[0]["webhook_secret"]

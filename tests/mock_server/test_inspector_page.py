@@ -1,10 +1,12 @@
-"""The inspector page as served: no external resources, a cheap version counter, absent without control."""
+"""The inspector page as served: no external resources, cheap version counters, absent without control."""
 
 from __future__ import annotations
 
 import re
 
 from bland_sms_mock.mock_server.app import create_app
+from bland_sms_mock.mock_server.request_io import EXTENSION
+from bland_sms_mock.mock_server.serving import free_port
 from mock_support import TEST_CONFIG
 
 
@@ -58,3 +60,33 @@ def test_timed_out_lists_only_conversations_that_timed_out(client, create, advan
     active = create(user_number="+15550008888").json["data"]["conversation_id"]
     answer = client.get(f"/_mock/ui/timed-out?ids={timed_out},{active},conv_unknown").json
     assert list(answer["timed_out"]) == [timed_out]
+
+
+def test_webhooks_counter_moves_when_a_threads_delivery_or_a_rule_moves(client, create, advance, agent, auth) -> None:
+    """The page re-reads a thread's webhooks when this counter moves: deliveries move with no request."""
+    hooks = client.application.extensions[EXTENSION].webhooks
+    dead = f"http://127.0.0.1:{free_port('127.0.0.1')}/hook"  # nothing listens: every attempt fails at once
+    try:
+        body = {"phone_number": agent, "webhook": dead}
+        assert client.post("/v1/sms/number/update", json=body, headers=auth).status_code == 200
+        conversation = create(message="first").json["data"]["conversation_id"]
+        assert hooks.wait_idle()
+
+        def counter(conversation_id: str = conversation) -> int:
+            return client.get(f"/_mock/ui/version?conversation={conversation_id}", headers=INSPECTOR).json["webhooks"]
+
+        failed_once = counter()
+        assert counter() == failed_once and 0 <= failed_once < 2**53  # still; and exact in JavaScript
+        assert counter("convo_other") != failed_once  # the counter is the asked conversation's
+        advance(60)  # the retry falls due and fails again
+        assert hooks.wait_idle()
+        assert len(hooks.deliveries()[0].attempts) == 2
+        failed_twice = counter()
+        assert failed_twice != failed_once
+        assert client.post("/_mock/webhooks/faults", json={"drop": True}).status_code == 201
+        with_rule = counter()
+        assert with_rule != failed_twice
+        create(user_number="+15550009999", message="another conversation")  # the rule is hit: its counts move
+        assert counter() != with_rule
+    finally:
+        assert hooks.shutdown()

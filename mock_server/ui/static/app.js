@@ -6,8 +6,8 @@ const FIELDS = ["created_at", "updated_at", "user_number", "agent_number", "is_a
 const OPERATORS = ["eq", "contains", "startsWith", "endsWith", "gt", "gte", "lt", "lte"];
 
 const state = { accounts: [], key: null, page: 1, totalPages: 0, selected: null, version: null,
-  traffic: null, capabilities: [], clock: { now: 0, frozen: false, readAt: 0 }, timer: null, thread: null,
-  deleted: [] };
+  traffic: null, webhooks: null, capabilities: [], clock: { now: 0, frozen: false, readAt: 0 }, timer: null,
+  thread: null, deleted: [], openPayloads: new Set(), loads: {} };
 const NO_SELECTION = "Select a conversation to see its messages.";
 
 const $ = (id) => document.getElementById(id);
@@ -67,6 +67,20 @@ function humanSeconds(total) {
   return (h ? `${h}h ` : "") + (h || m ? `${m}m ` : "") + `${s}s`;
 }
 
+// Durations the mock gives in seconds, as the page writes them elsewhere ("1m 30s"); fractions as given.
+function seconds(value) { return Number.isInteger(value) ? humanSeconds(value) : `${value}s`; }
+
+function problems(json, status) {
+  return (json?.errors || []).map((e) => `${e.error}: ${e.message}`).join("; ") || `HTTP ${status}`;
+}
+
+// Several refreshes of one part can be in flight (a poll and a click): only the latest one asked may draw it.
+function latest(part) {
+  const ticket = (state.loads[part] || 0) + 1;
+  state.loads[part] = ticket;
+  return () => state.loads[part] === ticket;
+}
+
 function mockNow() {
   const { now, frozen, readAt } = state.clock;
   return frozen ? now : now + (Date.now() - readAt);
@@ -74,10 +88,16 @@ function mockNow() {
 
 // ------------------------------------------------------------------------------------------- accounts
 
+// The picker is drawn again only when the accounts themselves changed, so an open picker is left alone.
 async function loadAccounts() {
+  const current = latest("accounts");
   const { status, json } = await api("GET", "/_mock/accounts");
-  if (status !== 200) return;
+  if (status !== 200 || !current()) return;
+  const names = (accounts) => accounts.map((a) => `${a.name} ${a.api_key}`).join("\n");
+  const changed = names(json.accounts) !== names(state.accounts);
   state.accounts = json.accounts;
+  renderAccountsPanel();
+  if (!changed) return;
   const select = $("account");
   select.replaceChildren(...state.accounts.map((account) => {
     const option = el("option", `${account.name} (${account.api_key})`);
@@ -87,6 +107,48 @@ async function loadAccounts() {
   if (!state.accounts.some((a) => a.api_key === state.key)) state.key = state.accounts[0]?.api_key || null;
   select.value = state.key;
   renderAgentNumbers();
+  const account = $("wfault-account");
+  const chosen = account.value;
+  account.replaceChildren(el("option", "any"), ...state.accounts.map((a) => el("option", a.name)));
+  account.options[0].value = "";
+  account.value = state.accounts.some((a) => a.name === chosen) ? chosen : "";
+}
+
+// Every account with its keys, numbers (and where their webhooks go) and its webhook signing secret.
+function renderAccountsPanel() {
+  $("accounts-body").replaceChildren(...state.accounts.map((account) => {
+    const row = el("tr");
+    row.dataset.account = account.name;
+    const keys = el("td");
+    [account.api_key, ...(account.api_keys || [])].forEach((key) => keys.append(el("code", key, "key")));
+    const numbers = el("td");
+    account.agent_numbers.forEach((n) => {
+      const line = el("div", n.number);
+      if (n.sms_config?.webhook) line.append(" → ", el("span", n.sms_config.webhook, "url"));
+      numbers.append(line);
+    });
+    const secret = el("td", null, "secret");
+    const code = el("code", account.webhook_secret);
+    const copy = el("button", "Copy");
+    copy.type = "button";
+    copy.setAttribute("aria-label", `Copy the webhook secret of ${account.name}`);
+    copy.addEventListener("click", () => copyText(copy, code));
+    secret.append(code, " ", copy);
+    row.append(el("td", account.name), keys, numbers, secret);
+    return row;
+  }));
+}
+
+// The clipboard needs a secure context (127.0.0.1 and localhost are); elsewhere the text is selected instead.
+async function copyText(button, node) {
+  try {
+    await navigator.clipboard.writeText(node.textContent);
+    button.textContent = "Copied";
+  } catch (_) {
+    window.getSelection().selectAllChildren(node);
+    button.textContent = "Selected: press Ctrl+C";
+  }
+  setTimeout(() => { button.textContent = "Copy"; }, 2000);
 }
 
 function renderAgentNumbers() {
@@ -268,6 +330,7 @@ async function loadThread() {
     bubble.append(el("span", label, "who"), el("p", m.message, "text"), el("time", shortTime(m.created_at)));
     return bubble;
   }));
+  await loadWebhooks();
 }
 
 function showNoThread(text) {
@@ -315,6 +378,160 @@ function renderTimer() {
   $("thread-timer").textContent = `${timer.kind} in ${humanSeconds(left)} (due at ${shortTime(timer.due_at)})`;
 }
 
+// --------------------------------------------------------------------------------------------- webhooks
+
+// The open conversation's deliveries in event order (as its messages), each with every attempt and the payload.
+async function loadWebhooks() {
+  const section = $("webhooks-section");
+  const id = state.selected;
+  if (!state.capabilities.includes("webhooks") || !id) { section.hidden = true; return; }
+  const current = latest("webhooks");
+  const { status, json } = await api("GET", `/_mock/webhooks?conversation_id=${encodeURIComponent(id)}`);
+  if (status !== 200 || !current() || id !== state.selected) return;
+  const deliveries = json.deliveries || [];
+  const counts = {};
+  deliveries.forEach((d) => { counts[d.status] = (counts[d.status] || 0) + 1; });
+  section.hidden = false;
+  $("webhooks-count").textContent = deliveries.length
+    ? `(${deliveries.length}: ${Object.entries(counts).map(([name, n]) => `${n} ${name}`).join(", ")})` : "(0)";
+  $("webhooks-empty").hidden = deliveries.length > 0;
+  // A conversation's webhooks go out one at a time in event order (a duplicate's copy goes on its own):
+  // a pending one behind an unfinished earlier one waits for it, whatever its own due instant says.
+  let head = null;
+  $("webhook-list").replaceChildren(...deliveries.map((d) => {
+    const blocker = d.duplicate_of ? null : head;
+    if (!d.duplicate_of && d.status === "pending" && !head) head = d;
+    return renderDelivery(d, blocker);
+  }));
+}
+
+function renderDelivery(d, blocker = null) {
+  const item = el("li", null, `delivery ${d.status}`);
+  item.dataset.id = d.id;
+  item.dataset.event = d.event;
+  const p = d.payload;
+  const what = d.event === "status"
+    ? `status · ${p.status}`
+    : `message · ${p.sender}${p.message_kind && p.message_kind !== "message" ? ` · ${p.message_kind}` : ""}`;
+  const head = el("div", null, "delivery-head");
+  head.append(el("span", d.status, `delivery-state ${d.status}`), el("strong", what, "what"),
+    el("time", shortTime(d.created_at)), el("span", d.id, "muted"));
+  item.append(head, el("div", `POST ${d.url}`, "url"));
+  const notes = [d.note, d.duplicate_of && !d.note ? `a copy of ${d.duplicate_of}` : null].filter(Boolean);
+  notes.forEach((note) => item.append(el("p", note, "note")));
+  if (d.status === "pending" && blocker) {
+    item.append(el("p", `waiting for ${blocker.id}: a conversation's webhooks go out in event order`, "due"));
+  } else if (d.status === "pending" && d.next_attempt_at) {
+    const due = el("p", null, "due");
+    due.dataset.due = d.next_attempt_at;
+    due.dataset.what = d.attempts.length ? `retry ${d.attempts.length}` : "first attempt";
+    renderDue(due);
+    item.append(due);
+  }
+  if (d.attempts.length) item.append(attemptsTable(d.attempts));
+  else if (d.status !== "dropped") item.append(el("p", "No attempt yet.", "muted"));
+  const payload = el("details", null, "payload");
+  payload.open = state.openPayloads.has(d.id);
+  payload.addEventListener("toggle", () => {
+    if (payload.open) state.openPayloads.add(d.id); else state.openPayloads.delete(d.id);
+  });
+  payload.append(el("summary", "Payload"), el("pre", JSON.stringify(p, null, 2)),
+    el("p", `X-Webhook-Signature: ${d.signature}`, "signature"));
+  item.append(payload);
+  return item;
+}
+
+function attemptsTable(attempts) {
+  const table = el("table", null, "attempts");
+  const head = el("tr");
+  ["#", "Sent (mock clock)", "Kind", "Response", "Took", "Error"].forEach((name) => {
+    const th = el("th", name);
+    th.scope = "col";
+    head.append(th);
+  });
+  const body = el("tbody");
+  attempts.forEach((a, index) => {
+    const row = el("tr", null, a.error_message ? "failed" : "ok");
+    row.append(el("td", index + 1), el("td", shortTime(a.sent_at), "when"), el("td", a.send_type),
+      el("td", a.response_code ?? "no answer"), el("td", a.response_time), el("td", a.error_message ?? "", "error-text"));
+    body.append(row);
+  });
+  table.append(el("thead"), body);
+  table.tHead.append(head);
+  return table;
+}
+
+// "retry 2 due at 09:00:10Z (in 8s)", counted down on the mock's clock like the conversation's timer.
+function renderDue(node) {
+  const left = (Date.parse(node.dataset.due) - mockNow()) / 1000;
+  const when = left > 0 ? `in ${humanSeconds(left)}` : "due now";
+  node.textContent = `${node.dataset.what} due at ${shortTime(node.dataset.due)} (${when})`;
+}
+
+// ------------------------------------------------------------------------------------- webhook faults
+
+async function loadWebhookFaults() {
+  if (!state.capabilities.includes("webhooks")) return;
+  const current = latest("webhook-faults");
+  const { status, json } = await api("GET", "/_mock/webhooks/faults");
+  if (status !== 200 || !current()) return;
+  $("wfaults-list").replaceChildren(...json.faults.map((fault) => {
+    const item = el("li", describeWebhookFault(fault));
+    item.dataset.id = fault.id;
+    const remove = el("button", "Remove");
+    remove.type = "button";
+    remove.setAttribute("aria-label", `Remove webhook fault ${fault.id}`);
+    remove.addEventListener("click", async () => {
+      const answer = await api("DELETE", `/_mock/webhooks/faults/${encodeURIComponent(fault.id)}`);
+      $("wfault-error").textContent = answer.status === 200 ? "" : problems(answer.json, answer.status);
+      await loadWebhookFaults();
+    });
+    item.append(" ", remove);
+    return item;
+  }));
+}
+
+// "wf-1: drop · status webhooks · account demo — matched 2, applied 1, 0 left" (the rule as listed, in words).
+function describeWebhookFault(f) {
+  const effect = f.drop ? "drop" : f.delay ? `delay ${seconds(f.delay)}`
+    : `duplicate${f.duplicate_after ? `, second copy ${seconds(f.duplicate_after)} later` : ""}`;
+  const scope = [f.event ? `${f.event} webhooks` : "every webhook", f.account && `account ${f.account}`,
+    f.conversation_id && `conversation ${f.conversation_id}`,
+    f.probability !== undefined && `probability ${f.probability}${f.seed !== undefined ? ` (seed ${f.seed})` : ""}`];
+  const counts = `matched ${f.matched}, applied ${f.applied}${f.remaining === null ? "" : `, ${f.remaining} left`}`;
+  return `${f.id}: ${effect} · ${scope.filter(Boolean).join(" · ")} — ${counts}`;
+}
+
+// The effect's own field shows (and is sent) only for that effect, as the create form does with its modes.
+function switchEffect() {
+  const effect = $("wfault-effect").value;
+  document.querySelectorAll("#webhook-fault-form [data-effect]").forEach((label) => {
+    label.hidden = label.dataset.effect !== effect;
+    label.querySelectorAll("input").forEach((input) => { input.disabled = label.hidden; });
+  });
+}
+
+async function addWebhookFault(event) {
+  event.preventDefault();
+  const effect = $("wfault-effect").value;
+  const rule = {};
+  if (effect === "drop") rule.drop = true;
+  if (effect === "delay") rule.delay = $("wfault-delay").value.trim();  // the mock reads 30, 30s, 1m30s
+  if (effect === "duplicate") {
+    rule.duplicate = true;
+    if ($("wfault-after").value.trim()) rule.duplicate_after = $("wfault-after").value.trim();
+  }
+  for (const [id, name] of [["wfault-event", "event"], ["wfault-account", "account"], ["wfault-conversation", "conversation_id"]]) {
+    if ($(id).value.trim()) rule[name] = $(id).value.trim();
+  }
+  for (const [id, name] of [["wfault-times", "times"], ["wfault-probability", "probability"], ["wfault-seed", "seed"]]) {
+    if ($(id).value !== "") rule[name] = Number($(id).value);
+  }
+  const { status, json } = await api("POST", "/_mock/webhooks/faults", { body: rule });
+  $("wfault-error").textContent = status === 201 ? "" : problems(json, status);
+  await loadWebhookFaults();
+}
+
 // ----------------------------------------------------------------------------------------------- clock
 
 function renderClock() {
@@ -322,6 +539,7 @@ function renderClock() {
   $("clock-state").textContent = state.clock.frozen ? "frozen" : "running";
   $("clock-freeze").textContent = state.clock.frozen ? "Resume" : "Freeze";
   renderTimer();
+  document.querySelectorAll("#webhook-list [data-due]").forEach(renderDue);
 }
 
 async function moveClock(command) {
@@ -439,17 +657,24 @@ async function addFault(event) {
 // ------------------------------------------------------------------------------------- polling, wiring
 
 async function poll(force = false) {
-  const { status, json } = await api("GET", "/_mock/ui/version");
+  const asked = state.selected ? `?conversation=${encodeURIComponent(state.selected)}` : "";
+  const { status, json } = await api("GET", `/_mock/ui/version${asked}`);
   if (status !== 200) return;
   if (!state.capabilities.length) { await loadCapabilities(); await loadAccounts(); force = true; }
   state.clock = { now: json.now, frozen: json.frozen, readAt: Date.now() };
   renderClock();
   const work = [];
-  // The deleted list first: a thread that is gone is then shown as deleted, with the instant.
-  if (force || json.version !== state.version) work.push(loadList(), loadDeleted().then(loadThread));
+  const moved = force || json.version !== state.version;
+  // Webhooks move on their own threads, with no request: their own counter says when (the thread's, the rules').
+  const webhooksMoved = force || json.webhooks !== state.webhooks;
+  // The deleted list first: a thread that is gone is then shown as deleted, with the instant (and its webhooks).
+  if (moved) work.push(loadList(), loadDeleted().then(loadThread), loadAccounts());
+  else if (webhooksMoved) work.push(loadWebhooks());
+  if (webhooksMoved) work.push(loadWebhookFaults());
   if (force || json.traffic !== state.traffic) work.push(loadJournal(), loadFaults());
   state.version = json.version;
   state.traffic = json.traffic;
+  state.webhooks = json.webhooks;
   await Promise.all(work);
 }
 
@@ -459,6 +684,8 @@ async function loadCapabilities() {
   state.capabilities = health.status === 200 ? health.json?.capabilities || [] : [];
   $("journal-panel").hidden = !state.capabilities.includes("requests");
   $("faults-panel").hidden = !state.capabilities.includes("faults");
+  $("webhook-faults-panel").hidden = !state.capabilities.includes("webhooks");
+  $("accounts-panel").hidden = !state.capabilities.includes("accounts");
 }
 
 async function start() {
@@ -497,6 +724,13 @@ async function start() {
   $("fault-form").addEventListener("submit", addFault);
   $("faults-clear").addEventListener("click", async () => { await api("DELETE", "/_mock/faults"); await loadFaults(); });
   $("journal-clear").addEventListener("click", async () => { await api("DELETE", "/_mock/requests"); await loadJournal(); });
+  $("wfault-effect").addEventListener("change", switchEffect);
+  switchEffect();
+  $("webhook-fault-form").addEventListener("submit", addWebhookFault);
+  $("wfaults-clear").addEventListener("click", async () => {
+    await api("DELETE", "/_mock/webhooks/faults");
+    await loadWebhookFaults();
+  });
   await poll(true);
   setInterval(poll, 1500);
   setInterval(renderClock, 1000);
