@@ -57,6 +57,11 @@ def _check_webhook_status(value: str) -> str:
     return value
 
 
+WebhookStatus = Annotated[
+    str, Field(json_schema_extra={"enum": list(MOCK_WEBHOOK_STATUSES)}), AfterValidator(_check_webhook_status)
+]
+
+
 class WebhookExpect(BaseModel):
     """A webhook the target sent or queued: one or more deliveries in the mock's log (`GET /_mock/webhooks`).
 
@@ -73,11 +78,7 @@ class WebhookExpect(BaseModel):
         " included), else every delivery.",
     )
     type: Literal["message", "status"] | None = Field(None, description="A message or a status webhook.")
-    status: Annotated[str, AfterValidator(_check_webhook_status)] | None = Field(
-        None,
-        description="A status webhook's `status` (implies `type: status`).",
-        json_schema_extra={"enum": list(MOCK_WEBHOOK_STATUSES)},
-    )
+    status: WebhookStatus | None = Field(None, description="A status webhook's `status` (implies `type: status`).")
     payload: dict[str, Any] | None = Field(None, description="Subset of the webhook's body (its payload).")
     url: str | None = Field(None, description="Where it was (or will be) posted.")
     delivery: WebhookDeliveryStatus | None = Field(
