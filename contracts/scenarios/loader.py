@@ -98,4 +98,8 @@ def _other_branch(error: Any, errors: list[Any]) -> bool:
     loc = tuple(error["loc"])
     if error["type"] not in _BRANCH_TYPE_ERRORS or len(loc) < 2:
         return False
-    return any(len(other["loc"]) > len(loc) and tuple(other["loc"][: len(loc) - 1]) == loc[:-1] for other in errors)
+    return any(
+        tuple(other["loc"][: len(loc) - 1]) == loc[:-1]
+        and (len(other["loc"]) > len(loc) or (len(other["loc"]) == len(loc) and not other["type"].endswith("_type")))
+        for other in errors
+    )
