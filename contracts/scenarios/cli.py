@@ -188,8 +188,8 @@ def make_replay(local_mock: LocalMock) -> click.Command:
         with _target(base_url, api_key, control_token, timeout, local_mock) as target:
             if not target.control:
                 click.echo(
-                    f"{base_url} has no control API: setups, clock moves and conversation-state checks cannot run, nor"
-                    " can it be reset; the steps that depend on them are skipped, each with the reason.",
+                    f"{base_url} has no control API: setups, clock moves, conversation-state and webhook checks cannot"
+                    " run, nor can it be reset; the steps that depend on them are skipped, each with the reason.",
                     err=True,
                 )
             guard = _left_as_found(target, reset_target) if base_url and target.control else _nothing_to_guard()
