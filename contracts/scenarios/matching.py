@@ -12,6 +12,16 @@ from bland_sms_mock.contracts.models.api import format_timestamp, timestamp_ms
 _MISSING = object()
 
 
+@dataclass
+class CheckResult:
+    """One expectation: what it looked at, whether it held, and if not, why (and a diff)."""
+
+    what: str
+    passed: bool
+    detail: str = ""
+    diff: str = ""
+
+
 @dataclass(frozen=True)
 class Mismatch:
     """One place where the actual value differs from the expected one."""

@@ -39,7 +39,7 @@ from bland_sms_mock.contracts.models.scenario import (
     template_names,
 )
 from bland_sms_mock.contracts.scenarios.loader import ScenarioFile
-from bland_sms_mock.contracts.scenarios.matching import diff, mismatches, normal_times
+from bland_sms_mock.contracts.scenarios.matching import CheckResult, diff, mismatches, normal_times
 from bland_sms_mock.contracts.scenarios.seeds import read_seed
 from bland_sms_mock.contracts.scenarios.templates import TemplateError, render
 from bland_sms_mock.contracts.scenarios.webhooks import judge, secrets_by_account, settled_log
@@ -53,16 +53,6 @@ class Outcome(StrEnum):
     FAILED = "failed"
     SKIPPED = "skipped"
     ERROR = "error"
-
-
-@dataclass
-class CheckResult:
-    """One expectation: what it looked at, whether it held, and if not, why (and a diff)."""
-
-    what: str
-    passed: bool
-    detail: str = ""
-    diff: str = ""
 
 
 @dataclass
@@ -561,6 +551,5 @@ def _webhook_checks(expect: Expect, target: Target, latest: str | None) -> list[
         conversation = wanted.conversation or expect.conversation or latest
         if conversation not in logs:
             logs[conversation] = settled_log(target.client, conversation)
-        judged = judge(wanted, logs[conversation], secrets)
-        checks.append(CheckResult(judged.what, judged.passed, judged.detail, judged.diff))
+        checks.append(judge(wanted, logs[conversation], secrets))
     return checks

@@ -13,30 +13,18 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from bland_sms_mock.contracts.client import Client, ControlError
 from bland_sms_mock.contracts.models.api import timestamp_ms
 from bland_sms_mock.contracts.models.scenario import WebhookExpect
-from bland_sms_mock.contracts.scenarios.matching import Mismatch, diff, mismatches, normal_times
+from bland_sms_mock.contracts.scenarios.matching import CheckResult, Mismatch, diff, mismatches, normal_times
 
 SETTLE_SECONDS = 10.0
 """How long to wait for due deliveries to be attempted: longer than the mock's 5 s attempt timeout."""
 POLL_SECONDS = 0.02
 WEBHOOKS_PATH = "/_mock/webhooks"
-ACCOUNTS_PATH = "/_mock/accounts"
-
-
-@dataclass
-class WebhookJudgement:
-    """One webhook expectation judged: whether it held, and if not why, with a diff against the closest."""
-
-    what: str
-    passed: bool
-    detail: str = ""
-    diff: str = ""
 
 
 @dataclass
@@ -54,14 +42,14 @@ class DeliveryLog:
         return f"conversation {self.conversation}" if self.conversation else "any conversation"
 
 
-def read_log(client: Client, conversation: str | None, *, api_key: str | None = None) -> list[dict[str, Any]]:
+def read_log(client: Client, conversation: str | None) -> list[dict[str, Any]]:
     """The mock's deliveries, oldest event first, of one conversation when given.
 
     Raises:
         ControlError: the control API refused.
     """
     params = {"conversation_id": conversation} if conversation else None
-    exchange = client.request("GET", WEBHOOKS_PATH, api_key=api_key, params=params, control=True)
+    exchange = client.request("GET", WEBHOOKS_PATH, api_key=None, params=params, control=True)
     body = exchange.json
     if exchange.status != 200 or not isinstance(body, dict):
         raise ControlError(f"GET {WEBHOOKS_PATH}: {exchange.response_line()}")
@@ -69,7 +57,7 @@ def read_log(client: Client, conversation: str | None, *, api_key: str | None = 
     return [d for d in deliveries if isinstance(d, dict)] if isinstance(deliveries, list) else []
 
 
-def _due(deliveries: list[dict[str, Any]], now_ms: int) -> bool:
+def anything_due(deliveries: list[dict[str, Any]], now_ms: int) -> bool:
     """Whether a delivery is due now or in flight: the head of a conversation's queue (its oldest pending
     one; copies made by a duplicate fault queue apart) whose next attempt is not later than now."""
     heads: set[tuple[Any, bool]] = set()
@@ -90,9 +78,7 @@ def settled_log(
     client: Client,
     conversation: str | None,
     *,
-    api_key: str | None = None,
     timeout: float = SETTLE_SECONDS,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> DeliveryLog:
     """The log once no delivery is due now or in flight (or as it is after `timeout` seconds).
 
@@ -101,13 +87,13 @@ def settled_log(
     """
     deadline = time.monotonic() + timeout
     while True:
-        deliveries = read_log(client, conversation, api_key=api_key)
+        deliveries = read_log(client, conversation)
         now_ms = timestamp_ms(client.clock()["now"])  # read after the log: a due head is never missed
-        if not _due(deliveries, now_ms):
+        if not anything_due(deliveries, now_ms):
             return DeliveryLog(conversation, deliveries, True)
         if time.monotonic() >= deadline:
             return DeliveryLog(conversation, deliveries, False)
-        sleep(POLL_SECONDS)
+        time.sleep(POLL_SECONDS)
 
 
 def secrets_by_account(client: Client) -> dict[str, str]:
@@ -116,7 +102,7 @@ def secrets_by_account(client: Client) -> dict[str, str]:
     Raises:
         ControlError: the control API refused.
     """
-    body = client.control("GET", ACCOUNTS_PATH.removeprefix("/_mock/"))
+    body = client.control("GET", "accounts")
     accounts = body.get("accounts") if isinstance(body, dict) else None
     return {
         str(a.get("name")): str(a.get("webhook_secret"))
@@ -155,7 +141,7 @@ def delivery_view(delivery: dict[str, Any], secrets: dict[str, str] | None = Non
 
 
 def describe(expect: WebhookExpect) -> str:
-    """`a status webhook with status timeout, signed`: the expectation in words, for titles and messages."""
+    """`exactly one status webhook (status timeout, signed)`: the expectation in words, for reports."""
     kind_of = expect.type or ("status" if expect.status else None)
     kind = f"{kind_of} webhook" if kind_of else "webhook"
     parts = [f"status {expect.status}"] if expect.status else []
@@ -174,7 +160,7 @@ def describe(expect: WebhookExpect) -> str:
     return f"{how_many}{kind}{plural}" + (f" ({', '.join(parts)})" if parts else "")
 
 
-def judge(expect: WebhookExpect, log: DeliveryLog, secrets: dict[str, str] | None) -> WebhookJudgement:
+def judge(expect: WebhookExpect, log: DeliveryLog, secrets: dict[str, str] | None) -> CheckResult:
     """Whether `log` holds the delivery (or exactly `count` of them) that `expect` describes.
 
     `secrets` are needed when the expectation asks for `signed`. A failure names what was expected and the
@@ -187,23 +173,25 @@ def judge(expect: WebhookExpect, log: DeliveryLog, secrets: dict[str, str] | Non
     matching = [d for d, problems in zip(log.deliveries, found, strict=True) if not problems]
     held = bool(matching) if expect.count is None else len(matching) == expect.count
     if held:
-        return WebhookJudgement(what, True)
+        return CheckResult(what, True)
     unsettled = "" if log.settled else f" (deliveries were still due or in flight after {SETTLE_SECONDS:g} s)"
     if matching:  # a count that did not hold
         ids = ", ".join(_label(d) for d in matching)
-        return WebhookJudgement(
-            what, False, f"expected {_times(expect.count)}, found {len(matching)}: {ids}{unsettled}"
-        )
+        return CheckResult(what, False, f"expected {_times(expect.count)}, found {len(matching)}: {ids}{unsettled}")
     if not log.deliveries:
         hint = " (is a webhook URL set: the send's `webhook` or the number's sms_config.webhook?)"
-        return WebhookJudgement(what, False, f"no deliveries for {log.whose}{hint}{unsettled}")
+        return CheckResult(what, False, f"no deliveries for {log.whose}{hint}{unsettled}")
     best = min(range(len(views)), key=lambda i: len(found[i]))
     closest = log.deliveries[best]
     shown = "; ".join(_mismatch(m) for m in found[best][:6])
     detail = (
-        f"none of the {len(views)} deliveries of {log.whose} matches; closest: {_label(closest)}: {shown}{unsettled}"
+        f"none of the {_deliveries(len(views))} of {log.whose} matches; closest: {_label(closest)}: {shown}{unsettled}"
     )
-    return WebhookJudgement(what, False, detail, diff(wanted, views[best]))
+    return CheckResult(what, False, detail, diff(wanted, views[best]))
+
+
+def _deliveries(number: int) -> str:
+    return "1 delivery" if number == 1 else f"{number} deliveries"
 
 
 def _times(count: int | None) -> str:

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 from bland_sms_mock.contracts.scenarios.loader import ScenarioFileError, load
 from bland_sms_mock.contracts.scenarios.runner import Outcome, StepResult, Target, run_scenario
-from bland_sms_mock.contracts.scenarios.webhooks import _due
+from bland_sms_mock.contracts.scenarios.webhooks import anything_due
 from bland_sms_mock.contracts.yamltext import load_yaml
 from bland_sms_mock.mock_server.bland_mock import BlandMock
 from bland_sms_mock.mock_server.receiver import WebhookReceiver
@@ -196,10 +196,10 @@ def test_a_later_delivery_waits_behind_a_failing_one_without_holding_up_the_judg
     head = {"conversation_id": "c", "status": "pending", "next_attempt_at": "2026-01-01T09:00:10.000Z"}
     behind = {"conversation_id": "c", "status": "pending", "next_attempt_at": "2026-01-01T09:00:00.000Z"}
     now = 1767258000000  # 2026-01-01T09:00:00Z
-    assert not _due([head, behind], now)  # the head waits for its retry; the one behind it is not due
-    assert _due([{**head, "next_attempt_at": "2026-01-01T09:00:00.000Z"}, behind], now)  # in flight
-    assert _due([head, {**behind, "conversation_id": "d"}], now)  # another conversation's head is due
-    assert not _due([{**behind, "status": "delivered"}], now)
+    assert not anything_due([head, behind], now)  # the head waits for its retry; the one behind it is not due
+    assert anything_due([{**head, "next_attempt_at": "2026-01-01T09:00:00.000Z"}, behind], now)  # in flight
+    assert anything_due([head, {**behind, "conversation_id": "d"}], now)  # another conversation's head is due
+    assert not anything_due([{**behind, "status": "delivered"}], now)
 
 
 def test_record_expects_the_timeout_webhooks_and_replays_green(tmp_path: Path) -> None:
