@@ -4,10 +4,10 @@ from these models."""
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from bland_sms_mock.contracts.models.api import parse_timestamp
-from bland_sms_mock.contracts.models.control import AccountSpec, parse_duration
+from bland_sms_mock.contracts.models.api import WEBHOOK_STATUSES, parse_timestamp
+from bland_sms_mock.contracts.models.control import AccountSpec, WebhookDeliveryStatus, parse_duration
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -45,6 +45,67 @@ def _check_instant(value: str) -> str:
 Instant = Annotated[str, Field(examples=["2026-01-01T09:00:00Z"]), AfterValidator(_check_instant)]
 
 
+MOCK_WEBHOOK_STATUSES = (*WEBHOOK_STATUSES, "active")
+"""The `status` values a status webhook can carry: the reference's, and the mock's `active` (webhooks.status.*)."""
+
+
+def _check_webhook_status(value: str) -> str:
+    if value not in MOCK_WEBHOOK_STATUSES:
+        raise PydanticCustomError(
+            "bad_webhook_status", "must be one of {names}", {"names": ", ".join(MOCK_WEBHOOK_STATUSES)}
+        )
+    return value
+
+
+WebhookStatus = Annotated[
+    str, Field(json_schema_extra={"enum": list(MOCK_WEBHOOK_STATUSES)}), AfterValidator(_check_webhook_status)
+]
+
+
+class WebhookExpect(BaseModel):
+    """A webhook the target sent or queued: one or more deliveries in the mock's log (`GET /_mock/webhooks`).
+
+    Every key written down must match (the payload as a subset); without `count`, at least one delivery
+    matches. Needs the control API: elsewhere it is reported as not checked.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    conversation: str | None = Field(
+        None,
+        description="Whose deliveries to look at, e.g. `{{ chat.conversation_id }}`; default: the `expect`'s"
+        " `conversation`, else the conversation of the latest request step that named one (this step's"
+        " included), else every delivery.",
+    )
+    type: Literal["message", "status"] | None = Field(None, description="A message or a status webhook.")
+    status: WebhookStatus | None = Field(None, description="A status webhook's `status` (implies `type: status`).")
+    payload: dict[str, Any] | None = Field(None, description="Subset of the webhook's body (its payload).")
+    url: str | None = Field(None, description="Where it was (or will be) posted.")
+    delivery: WebhookDeliveryStatus | None = Field(
+        None,
+        description="How the delivery stands: `pending` (more attempts to come, e.g. the receiver is down),"
+        " `delivered`, `failed` or `dropped`.",
+    )
+    signed: Literal[True] | None = Field(
+        None,
+        description="Its `X-Webhook-Signature` is the HMAC-SHA256 of its body keyed with its account's webhook secret.",
+    )
+    count: int | None = Field(None, ge=0, description="Exactly this many deliveries match (0: none does).")
+
+    @model_validator(mode="after")
+    def _status_is_a_status_webhook(self) -> WebhookExpect:
+        if self.status is not None and self.type == "message":
+            raise PydanticCustomError("status_needs_status", "status is a status webhook's; leave out type: message")
+        return self
+
+    def wanted(self) -> dict[str, Any]:
+        """What a delivery must show, keyed as `webhooks.delivery_view` shows it (`type` implied by `status`)."""
+        wanted = self.model_dump(exclude={"conversation", "count"}, exclude_none=True)
+        if self.status is not None:
+            wanted = {"type": "status", **wanted}
+        return wanted
+
+
 class Expect(BaseModel):
     """What must hold after a step: on the last response, or (with `conversation`) on a conversation's state.
 
@@ -78,6 +139,11 @@ class Expect(BaseModel):
     messages: list[dict[str, Any]] | None = Field(
         None, description="The conversation's messages, oldest first, each as a subset (control API)."
     )
+    webhook: WebhookExpect | list[WebhookExpect] | None = Field(
+        None,
+        description="A webhook the target sent or queued (control API: the mock's delivery log), or a list of"
+        " them, each checked on its own.",
+    )
 
     @model_validator(mode="after")
     def _state_needs_conversation(self) -> Expect:
@@ -96,7 +162,14 @@ class Expect(BaseModel):
     @property
     def needs_control(self) -> bool:
         """Whether checking this needs the mock's control API."""
-        return self.conversation is not None
+        return self.conversation is not None or self.webhook is not None
+
+    @property
+    def webhooks(self) -> list[WebhookExpect]:
+        """The webhook expectations, as a list (empty when there are none)."""
+        if self.webhook is None:
+            return []
+        return self.webhook if isinstance(self.webhook, list) else [self.webhook]
 
 
 class UpdateAction(BaseModel):

@@ -26,6 +26,7 @@ from bland_sms_mock.contracts.scenarios.report import (
     write_replay_junit,
 )
 from bland_sms_mock.contracts.scenarios.runner import Outcome, Target, run_outcome, run_scenario
+from bland_sms_mock.contracts.scenarios.webhooks import read_log
 
 EXIT_FAILED = 1
 """replay: a step failed or errored, or the target could not be put back; record: nothing to record."""
@@ -187,8 +188,8 @@ def make_replay(local_mock: LocalMock) -> click.Command:
         with _target(base_url, api_key, control_token, timeout, local_mock) as target:
             if not target.control:
                 click.echo(
-                    f"{base_url} has no control API: setups, clock moves and conversation-state checks cannot run, nor"
-                    " can it be reset; the steps that depend on them are skipped, each with the reason.",
+                    f"{base_url} has no control API: setups, clock moves, conversation-state and webhook checks cannot"
+                    " run, nor can it be reset; the steps that depend on them are skipped, each with the reason.",
                     err=True,
                 )
             guard = _left_as_found(target, reset_target) if base_url and target.control else _nothing_to_guard()
@@ -235,6 +236,7 @@ def record(base_url: str, out_path: str, control_token: str | None, name: str | 
                 _fail(f"{base_url} is not a bland-sms-mock with its control API (GET /_mock/health)")
             entries = client.journal()
             accounts = client.snapshot().get("accounts", [])
+            deliveries = read_log(client, None)
         except TargetUnreachable as exc:
             _fail(str(exc))
         except ControlError as exc:
@@ -243,7 +245,7 @@ def record(base_url: str, out_path: str, control_token: str | None, name: str | 
     notes: list[str] = []
     try:
         document = scenario_from_journal(
-            entries, accounts, name=title, source=base_url, keep_time=keep_time, notes=notes
+            entries, accounts, name=title, source=base_url, keep_time=keep_time, notes=notes, deliveries=deliveries
         )
     except NothingToRecord as exc:
         click.echo(f"Error: {exc}; no file written.", err=True)

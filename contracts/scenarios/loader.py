@@ -66,7 +66,8 @@ def load(path: str | Path) -> ScenarioFile:
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
-        problems = [f"{path}: {where(error['loc'])}{error['msg']}" for error in exc.errors()]
+        errors = exc.errors()
+        problems = [f"{path}: {where(e['loc'])}{e['msg']}" for e in errors if not _other_branch(e, errors)]
         raise ScenarioFileError("\n".join(problems)) from None
     for seed in scenario.setup.seeds:
         if not (path.parent / seed).is_file():
@@ -86,3 +87,19 @@ def where(loc: tuple[Any, ...]) -> str:
     field = ".".join(fields)
     label = ", ".join(part for part in (prefix, field) if part)
     return f"{label}: " if label else ""
+
+
+_BRANCH_TYPE_ERRORS = frozenset({"list_type", "model_type", "dict_type"})
+
+
+def _other_branch(error: Any, errors: list[Any]) -> bool:
+    """Whether `error` only says that a value is not the other form of a union (one object or a list of
+    them) while the form it has went further: `webhook: {stauts: ...}` is not also "not a valid list"."""
+    loc = tuple(error["loc"])
+    if error["type"] not in _BRANCH_TYPE_ERRORS or len(loc) < 2:
+        return False
+    return any(
+        tuple(other["loc"][: len(loc) - 1]) == loc[:-1]
+        and (len(other["loc"]) > len(loc) or (len(other["loc"]) == len(loc) and not other["type"].endswith("_type")))
+        for other in errors
+    )

@@ -7,7 +7,19 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from bland_sms_mock.contracts.models.api import format_timestamp, timestamp_ms
+
 _MISSING = object()
+
+
+@dataclass
+class CheckResult:
+    """One expectation: what it looked at, whether it held, and if not, why (and a diff)."""
+
+    what: str
+    passed: bool
+    detail: str = ""
+    diff: str = ""
 
 
 @dataclass(frozen=True)
@@ -77,3 +89,17 @@ def diff(expected: Any, actual: Any) -> str:
 def _show(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= 200 else text[:200] + "…"
+
+
+def normal_times(value: Any) -> Any:
+    """Timestamps written as `2026-01-01T09:15:00Z` compare equal to the API's `...09:15:00.000Z`."""
+    if isinstance(value, dict):
+        return {k: normal_times(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [normal_times(v) for v in value]
+    if isinstance(value, str) and len(value) >= 20 and value[4:5] == "-" and value[10:11] == "T":
+        try:
+            return format_timestamp(timestamp_ms(value))
+        except ValueError:
+            return value
+    return value

@@ -7,7 +7,9 @@ a send) is saved as `cN` and later uses become `{{ cN.conversation_id }}`; a mes
 `delete_messages`, or answered again by an idempotent send) becomes `{{ name.message_id }}` of the send
 that answered it or `{{ name.messages.K.id }}` of the get that showed it, that step being saved for it.
 Accounts added at run time become the setup; with `keep_time`, the clock is set where the journal starts
-and moved between requests as it moved when they were made, so timers fire at the same points on replay.
+and moved between requests as it moved when they were made, so timers fire at the same points on replay,
+and each clock move during which a conversation timed out expects its `timeout` status webhook (from the
+mock's delivery log).
 """
 
 from __future__ import annotations
@@ -61,10 +63,13 @@ def scenario_from_journal(
     source: str,
     keep_time: bool = False,
     notes: list[str] | None = None,
+    deliveries: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """A scenario document (valid against `Scenario`) from journal entries and the mock's accounts.
 
-    What the skeleton could not get right from the journal is also appended to `notes`, when given.
+    With `keep_time`, the timeouts' status webhooks among `deliveries` (the mock's webhook log) become
+    `expect.webhook` of the clock move during which each fell due. What the skeleton could not get right
+    from the journal is also appended to `notes`, when given.
 
     Raises:
         NothingToRecord: no entry is a request to an SMS endpoint answered by the mock itself.
@@ -93,10 +98,14 @@ def scenario_from_journal(
     ids = _Ids()
     steps: list[dict[str, Any]] = []
     previous_ms: int | None = None
+    timeouts = _timeouts(deliveries or [])
     for entry in calls:
         moment = timestamp_ms(entry["time"])
         if keep_time and previous_ms is not None and moment - previous_ms >= 1000:
-            steps.append({"advance": format_duration((moment - previous_ms) // 1000)})
+            advance: dict[str, Any] = {"advance": format_duration((moment - previous_ms) // 1000)}
+            if hooks := _timed_out(timeouts, previous_ms, moment, ids):
+                advance["expect"] = {"webhook": hooks if len(hooks) > 1 else hooks[0]}
+            steps.append(advance)
         previous_ms = moment
         steps.append(_step(entry, keys, default_account, ids))
     for step in steps:  # a step saved for a later use of its ids got save_as after its expect
@@ -117,8 +126,42 @@ def scenario_from_journal(
     document["steps"] = steps
     if unknown and notes is not None:
         notes.append(_unknown_settings(unknown))
+    if timeouts and not keep_time and notes is not None:
+        notes.append(
+            f"{counted(len(timeouts), 'timeout status webhook')} in the mock's log are not expected: without"
+            " --keep-time the replay does not move the clock, so no timeout fires"
+        )
     Scenario.model_validate(document)
     return document
+
+
+def _timeouts(deliveries: list[dict[str, Any]]) -> list[tuple[int, str]]:
+    """The instant and conversation of each `timeout` status webhook in the log (copies a duplicate fault
+    made left out), oldest first."""
+    found = []
+    for delivery in deliveries:
+        payload = delivery.get("payload")
+        if (
+            delivery.get("event") == "status"
+            and isinstance(payload, dict)
+            and payload.get("status") == "timeout"
+            and delivery.get("duplicate_of") is None
+        ):
+            found.append((timestamp_ms(str(delivery.get("created_at"))), str(delivery.get("conversation_id"))))
+    return sorted(found)
+
+
+def _timed_out(timeouts: list[tuple[int, str]], after_ms: int, until_ms: int, ids: _Ids) -> list[dict[str, Any]]:
+    """The webhook expectations of a clock move from `after_ms` to `until_ms`: for each recorded conversation
+    that timed out during it, its `timeout` status webhooks so far (a conversation made active again may
+    time out twice)."""
+    hooks = []
+    for conversation in dict.fromkeys(c for at, c in timeouts if after_ms < at <= until_ms):
+        if conversation not in ids.conversations:
+            continue
+        so_far = sum(1 for at, c in timeouts if c == conversation and at <= until_ms)
+        hooks.append({"conversation": ids.conversation(conversation), "status": "timeout", "count": so_far})
+    return hooks
 
 
 def _numbers_at_start(account: dict[str, Any], calls: list[dict[str, Any]], unknown: list[str]) -> list[dict]:

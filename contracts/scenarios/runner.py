@@ -8,7 +8,8 @@ depend on one of those still runs; each one that does is skipped with the reason
 - a step sending the key of an account the setup would have added (`setup.accounts`, `setup.api_key`);
 - a step using a value saved by a skipped step, or re-checking the response of a skipped step;
 - a step whose request or expectations name an instant, when the setup's clock could not be set;
-- a conversation-state check (`expect.conversation`): the step's request still runs, the check does not;
+- a conversation-state check (`expect.conversation`) or a webhook check (`expect.webhook`): the step's
+  request still runs, the check does not (an `expect`-only step is skipped);
 - a list's contents (`count`, `ids`, `items`, `pagination`, `data`, `response`) on an account that was not
   reset, unless the list filters on `{{ run.id }}`: other conversations may show; the same for a `numbers`
   answer (its counts include every conversation). Its status is still checked.
@@ -27,7 +28,7 @@ from enum import StrEnum
 from typing import Any
 
 from bland_sms_mock.contracts.client import Client, ControlError, Exchange, TargetUnreachable
-from bland_sms_mock.contracts.models.api import format_timestamp, timestamp_ms
+from bland_sms_mock.contracts.models.api import timestamp_ms
 from bland_sms_mock.contracts.models.control import format_duration
 from bland_sms_mock.contracts.models.scenario import (
     CLOCK_ACTIONS,
@@ -38,9 +39,10 @@ from bland_sms_mock.contracts.models.scenario import (
     template_names,
 )
 from bland_sms_mock.contracts.scenarios.loader import ScenarioFile
-from bland_sms_mock.contracts.scenarios.matching import diff, mismatches
+from bland_sms_mock.contracts.scenarios.matching import CheckResult, diff, mismatches, normal_times
 from bland_sms_mock.contracts.scenarios.seeds import read_seed
 from bland_sms_mock.contracts.scenarios.templates import TemplateError, render
+from bland_sms_mock.contracts.scenarios.webhooks import judge, secrets_by_account, settled_log
 from pydantic import ValidationError
 
 
@@ -51,16 +53,6 @@ class Outcome(StrEnum):
     FAILED = "failed"
     SKIPPED = "skipped"
     ERROR = "error"
-
-
-@dataclass
-class CheckResult:
-    """One expectation: what it looked at, whether it held, and if not, why (and a diff)."""
-
-    what: str
-    passed: bool
-    detail: str = ""
-    diff: str = ""
 
 
 @dataclass
@@ -207,6 +199,8 @@ class _Replay:
         """The number of the last request step, and whether it was skipped."""
         self.last_contents_hold = True
         self.skip_rest = ""
+        self.conversation: str | None = None
+        """The conversation the latest request step named (a create's or send's answer, a path's id)."""
 
     def run(self) -> None:
         """Carry out (or skip, with the reason) every step, appending each one's result."""
@@ -246,7 +240,7 @@ class _Replay:
         if self.missing_clock and _mentions_instant(dump):
             return f"its times assume the setup's clock ({self.missing_clock}), which {self.label} could not set"
         if step.action == "expect" and not rechecks and not self.target.control:
-            return f"reading a conversation's state needs {no_control}"
+            return f"{_control_checks(expect)} needs {no_control}"
         return ""
 
     def _carry_out(self, number: int, step: ScenarioStep, outcome: StepResult) -> None:
@@ -258,6 +252,7 @@ class _Replay:
                 self.last, self.last_step = exchange, (number, False)
                 self.last_contents_hold = self.target.control or step.action not in WHOLE_ACCOUNT or _tagged(step)
                 outcome.exchanges.append(exchange)
+                self.conversation = _conversation_named(rendered, exchange) or self.conversation
             if rendered.expect is not None or exchange is not None:
                 outcome.checks += self._check(rendered.expect, exchange or self.last, api_key, outcome)
             if rendered.save_as and exchange is not None:
@@ -297,6 +292,13 @@ class _Replay:
                 step.unchecked.append(
                     f"conversation state: needs the mock's control API, which {self.label} does not have"
                 )
+        if expect.webhook is not None:
+            if self.target.control:
+                checks += _webhook_checks(expect, self.target, self.conversation)
+            else:
+                step.unchecked.append(
+                    f"webhook: the delivery log needs the mock's control API, which {self.label} does not have"
+                )
         return checks
 
 
@@ -321,7 +323,36 @@ def _rendered(step: ScenarioStep, saved: dict[str, Any]) -> ScenarioStep:
 
 
 def _response_keys(expect: Expect) -> set[str]:
-    return expect.model_fields_set - {"conversation", "fields", "messages"}
+    return expect.model_fields_set - CONTROL_CHECKS
+
+
+CONTROL_CHECKS = frozenset({"conversation", "fields", "messages", "webhook"})
+"""The expectations read through the control API rather than from the last response."""
+
+
+def _control_checks(expect: Expect | None) -> str:
+    """What of `expect` needs the control API, in words."""
+    parts = []
+    if expect is not None and expect.conversation is not None:
+        parts.append("reading a conversation's state")
+    if expect is not None and expect.webhook is not None:
+        parts.append("checking webhooks")
+    return " and ".join(parts) or "reading a conversation's state"
+
+
+def _conversation_named(step: ScenarioStep, exchange: Exchange) -> str | None:
+    """The conversation a request named: a create's or send's answer, or the id of a successful request
+    on one conversation; None for the others."""
+    if step.action in ("create", "send"):
+        data = exchange.data
+        found = data.get("conversation_id") if isinstance(data, dict) else None
+        return str(found) if isinstance(found, str | int) and not isinstance(found, bool) else None
+    if exchange.status >= 300:
+        return None
+    if step.get is not None or step.delete is not None:
+        return step.get if step.get is not None else step.delete
+    action = step.update or step.delete_messages
+    return action.id if action is not None else None
 
 
 def _tagged(step: ScenarioStep) -> bool:
@@ -447,7 +478,7 @@ def _saved_value(action: str, exchange: Exchange) -> dict[str, Any]:
 
 
 def _compare(what: str, expected: Any, actual: Any) -> CheckResult:
-    expected = _normal_times(expected)
+    expected = normal_times(expected)
     found = mismatches(expected, actual)
     if not found:
         return CheckResult(what, True)
@@ -507,15 +538,18 @@ def _state_checks(expect: Expect, target: Target, api_key: str | None, step: Ste
     return checks
 
 
-def _normal_times(value: Any) -> Any:
-    """Timestamps written as `2026-01-01T09:15:00Z` compare equal to the API's `...09:15:00.000Z`."""
-    if isinstance(value, dict):
-        return {k: _normal_times(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_normal_times(v) for v in value]
-    if isinstance(value, str) and len(value) >= 20 and value[4:5] == "-" and value[10:11] == "T":
-        try:
-            return format_timestamp(timestamp_ms(value))
-        except ValueError:
-            return value
-    return value
+def _webhook_checks(expect: Expect, target: Target, latest: str | None) -> list[CheckResult]:
+    """Each `expect.webhook` judged against the mock's settled delivery log.
+
+    Raises:
+        ControlError: the control API refused.
+    """
+    checks = []
+    secrets = secrets_by_account(target.client) if any(w.signed for w in expect.webhooks) else None
+    logs = {}
+    for wanted in expect.webhooks:
+        conversation = wanted.conversation or expect.conversation or latest
+        if conversation not in logs:
+            logs[conversation] = settled_log(target.client, conversation)
+        checks.append(judge(wanted, logs[conversation], secrets))
+    return checks
