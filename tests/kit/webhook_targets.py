@@ -160,15 +160,24 @@ class Relay:
         return Handler
 
 
-def relayed(change: Change, log: Callable[[Relay, Call, dict[str, Any]], None] | None = None) -> Mutant:
+def relayed(
+    change: Change,
+    log: Callable[[Relay, Call, dict[str, Any]], None] | None = None,
+    *,
+    outer: Mutant | None = None,
+) -> Mutant:
     """The mock whose webhooks go through a relay applying `change`; `log` may rewrite a webhook log answer.
 
     The log's `payload` shows what the relay last forwarded for the conversation's status, so a change of
-    the payload shows there too, as it would on a target that sent the changed payload itself.
+    the payload shows there too, as it would on a target that sent the changed payload itself. `outer`
+    gives rewrites of the API calls to wrap around the relay's (its `on_request` first, its `on_response`
+    last, its `control_path`).
     """
     holder: dict[str, Relay] = {}
 
     def on_request(call: Call) -> Call:
+        if outer is not None and outer.on_request is not None:
+            call = outer.on_request(call)
         if (is_send(call) or is_number_update(call)) and isinstance(call["body"].get("webhook"), str):
             return {**call, "body": {**call["body"], "webhook": holder["relay"].url_for(call["body"]["webhook"])}}
         return call
@@ -183,9 +192,11 @@ def relayed(change: Change, log: Callable[[Relay, Call, dict[str, Any]], None] |
                 log(relay, call, body)
         elif match and status == 200 and log is not None:
             log(relay, call, body)
+        if outer is not None and outer.on_response is not None:
+            return outer.on_response(call, status, body)
         return status, body
 
-    mutant = Mutant(on_request=on_request, on_response=on_response)
+    mutant = Mutant(on_request=on_request, on_response=on_response, control_path=outer and outer.control_path)
     holder["relay"] = Relay(change, WsgiClient(mutant.app))
     mutant.close = lambda: (holder["relay"].stop(), stop_webhooks(mutant.app))  # type: ignore[attr-defined]
     return mutant
