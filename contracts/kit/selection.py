@@ -14,6 +14,7 @@ from bland_sms_mock.contracts.kit.checks import (
     state_machine,
     timeouts,
     update,
+    webhooks,
 )
 from bland_sms_mock.contracts.kit.registry import REGISTRY, CheckSpec
 
@@ -27,6 +28,7 @@ CHECK_MODULES = (
     update,
     delete,
     numbers,
+    webhooks,
     state_machine,
     schemathesis_suite,
 )
@@ -44,13 +46,15 @@ SUITE_ORDER = (
     "delete",
     "messages",
     "numbers",
+    "webhooks",
     "behaviour",
     "schema",
 )
 
 
 def load_all() -> dict[str, CheckSpec]:
-    """Every registered check in run order (create, list, auth, timeouts, the other endpoints, behaviour, schema)."""
+    """Every registered check in run order (create, list, auth, timeouts, the other endpoints, webhooks,
+    behaviour, schema)."""
 
     def position(name: str) -> int:
         prefix = name.split(".")[0]

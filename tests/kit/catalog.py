@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import variants as v
+import webhook_targets as w
 from mutants import (
     Call,
     Mutant,
@@ -1041,3 +1042,137 @@ NEW_ENDPOINT_BENIGN: dict[str, tuple[Rules, Callable[[], Mutant]]] = {
 
 BROKEN.update(NEW_ENDPOINT_BROKEN)
 BENIGN.update(NEW_ENDPOINT_BENIGN)
+
+
+# ------------------------------------------------------------------------------------------- webhooks
+
+
+def _without_webhook(keep: Callable[[Any], bool]) -> Callable[[], Mutant]:
+    """Number updates lose their `webhook` unless `keep` accepts its value."""
+    change = lambda b: {k: x for k, x in b.items() if k != "webhook" or keep(x)}  # noqa: E731
+    return lambda: Mutant(on_request=rewrite_body(is_number_update, change))
+
+
+def _unknown_log_null(call: Call, status: int, body: Any) -> tuple[int, Any]:
+    return (200, {"data": None, "errors": None}) if w.is_log(call) and status == 404 else (status, body)
+
+
+def _log_without_codes(call: Call, body: dict[str, Any]) -> None:
+    for attempt in (body.get("data") or {}).get("metadata") or []:
+        attempt.pop("response_code", None)
+
+
+def _sent_message(hook: w.Hook) -> bool:
+    return hook.message_kind == "message" and hook.payload.get("sender") == "AGENT"
+
+
+WEBHOOK_BROKEN: dict[str, tuple[Rules, str, Callable[[], Mutant]]] = {
+    "send_webhook_ignored": (
+        "send.webhook",
+        "webhooks.messages",
+        lambda: Mutant(on_request=rewrite_body(is_send, lambda b: {k: x for k, x in b.items() if k != "webhook"})),
+    ),
+    "send_metadata_dropped": (
+        ("send.metadata", "webhooks.payload.metadata"),
+        "webhooks.payload",
+        lambda: Mutant(on_request=rewrite_body(is_send, lambda b: {k: x for k, x in b.items() if k != "metadata"})),
+    ),
+    "number_webhook_ignored": ("webhooks.target", "webhooks.messages", _without_webhook(lambda url: False)),
+    "number_webhook_never_cleared": (
+        "webhooks.target.none",
+        "webhooks.messages",
+        _without_webhook(lambda url: url is not None),
+    ),
+    "no_webhook_for_sent_message": (
+        "webhooks.message",
+        "webhooks.messages",
+        lambda: w.relayed(w.drop_when(_sent_message)),
+    ),
+    "no_webhook_for_timer_messages": (
+        "webhooks.message.timer",
+        "webhooks.messages",
+        lambda: w.relayed(w.drop_when(lambda hook: hook.message_kind in ("warning", "timeout"))),
+    ),
+    "no_timeout_webhook": ("webhooks.status.timeout", "webhooks.timeout", lambda: w.relayed(w.drop_when(w.is_status))),
+    "timeout_status_timed_out": (
+        "webhooks.status.timeout",
+        "webhooks.timeout",
+        lambda: w.relayed(w.rewrite_when(w.is_status, status="timed_out")),
+    ),
+    "timeout_webhook_at_warning": ("webhooks.status.timeout", "webhooks.timeout", lambda: w.relayed(w.early_timeout)),
+    "messages_without_conversation_id": (
+        "webhooks.payload.fields",
+        "webhooks.payload",
+        lambda: w.relayed(w.rewrite_when(w.is_message, conversation_id=w.DROP)),
+    ),
+    "messages_without_created_at": (
+        "webhooks.payload.created_at",
+        "webhooks.payload",
+        lambda: w.relayed(w.rewrite_when(w.is_message, created_at=w.DROP)),
+    ),
+    "webhooks_without_type": (
+        "webhooks.payload.type",
+        "webhooks.payload",
+        lambda: w.relayed(w.rewrite_when(lambda hook: True, type=w.DROP)),
+    ),
+    "status_metadata_null": (
+        "webhooks.payload.metadata",
+        "webhooks.payload",
+        lambda: w.relayed(w.rewrite_when(w.is_status, metadata=None)),
+    ),
+    "channel_in_capitals": (
+        "webhooks.payload.channel",
+        "webhooks.payload",
+        lambda: w.relayed(w.rewrite_when(lambda hook: True, channel="SMS")),
+    ),
+    "history_without_event": (
+        "webhooks.payload.chat_history",
+        "webhooks.payload",
+        lambda: w.relayed(w.history_without_event),
+    ),
+    "status_without_transcript": (
+        "webhooks.payload.status",
+        "webhooks.payload",
+        lambda: w.relayed(w.rewrite_when(w.is_status, message_count=w.DROP, concatenated_transcript=w.DROP)),
+    ),
+    "unsigned_webhooks": ("webhooks.signature", "webhooks.signature", lambda: w.relayed(w.unsigned)),
+    "signed_with_another_key": ("webhooks.signature", "webhooks.signature", lambda: w.relayed(w.other_key)),
+    "signed_before_reserialising": (
+        "webhooks.signature",
+        "webhooks.signature",
+        lambda: w.relayed(w.reserialised_after_signing),
+    ),
+    "failures_not_retried": ("webhooks.success", "webhooks.retry", lambda: w.relayed(w.swallow_failures)),
+    "log_attempts_without_response_code": (
+        "webhooks.log",
+        "webhooks.log",
+        lambda: w.answered(_log_without_codes, w.is_log),
+    ),
+    "log_always_null": ("webhooks.log", "webhooks.log", lambda: w.answered(lambda c, b: b.update(data=None), w.is_log)),
+    "log_of_unknown_is_null": ("webhooks.log.not_found", "webhooks.log", lambda: Mutant(on_response=_unknown_log_null)),
+}
+"""Broken webhooks: name -> (rule(s) broken, the check that must catch it, factory)."""
+
+WEBHOOK_BENIGN: dict[str, tuple[Rules, Callable[[], Mutant]]] = {
+    "messages_without_mock_fields": (
+        "webhooks.payload.message",
+        lambda: w.relayed(w.rewrite_when(w.is_message, message_id=w.DROP, message_kind=w.DROP)),
+    ),
+    "status_fields_filled": (
+        "webhooks.payload.status.mock",
+        lambda: w.relayed(
+            w.rewrite_when(w.is_status, summary="", citations={}, dispositions=[], concatenated_transcript="(none)")
+        ),
+    ),
+    "pretty_ascii_bodies": ("webhooks.body", lambda: w.relayed(w.pretty)),
+    "plain_headers": ("webhooks.headers", lambda: w.relayed(w.plain_headers)),
+    "status_before_timeout_message": ("webhooks.order", lambda: w.relayed(w.status_before_timeout_message)),
+    "webhooks_twice": ("webhooks.duplicates", lambda: w.relayed(w.twice)),
+    "retries_at_once": ("webhooks.retry", lambda: w.relayed(w.retry_at_once)),
+    "log_shows_latest_message": ("webhooks.log.which", lambda: w.relayed(w.forward, log=w.latest_message_in_log)),
+    "log_attempts_their_way": ("webhooks.log.attempts", lambda: w.relayed(w.forward, log=w.attempts_their_way)),
+}
+"""Benign webhooks: name -> ([mock] rule chosen differently, factory)."""
+
+BROKEN.update(WEBHOOK_BROKEN)
+BENIGN.update(WEBHOOK_BENIGN)

@@ -45,6 +45,7 @@ from mutants import (
     rewrite_items,
     with_filters,
 )
+from webhook_targets import encode, relayed
 
 Send = Callable[[Call], tuple[int, Any]]
 HIDDEN_SORTS = {"curr_pathway_version", "timed_out_at"}
@@ -541,7 +542,7 @@ def no_workflow_id() -> Mutant:
 
 
 def other_id_format() -> Mutant:
-    """Ids of another shape (`cv-<hex>`), in every answer, in the API's paths and in the control API's paths."""
+    """Ids of another shape (`cv-<hex>`), in every answer and webhook, in the API's and the control API's paths."""
 
     def outward(value: Any) -> Any:
         if isinstance(value, str) and value.startswith("convo_"):
@@ -555,11 +556,12 @@ def other_id_format() -> Mutant:
     def on_request(call: Call) -> Call:
         return {**call, "path": call["path"].replace("/cv-", "/convo_")}
 
-    return Mutant(
+    ids = Mutant(  # only its rewrites are used, around the relayed mock
         on_request=on_request,
         on_response=lambda call, status, body: (status, outward(body)),
         control_path=lambda p: p.replace("/cv-", "/convo_"),
     )
+    return relayed(lambda hook: hook.forward(encode(outward(hook.payload))), outer=ids)
 
 
 # ---------------------------------------------------------------------------------------- list items
