@@ -156,7 +156,7 @@ class Footprint:
         return problems
 
     def _kit_conversations(self) -> set[str]:
-        """The ids of every conversation in the kit's own accounts (only asked when timers fired)."""
+        """The ids of every conversation in the kit's own accounts, deleted ones included (asked when timers fired)."""
         ids: set[str] = set()
         for key in self.accounts if self.fired else []:
             page, pages = 1, 1
@@ -167,6 +167,10 @@ class Footprint:
                 ids |= {item.get("id") for item in exchange.json.get("data") or [] if isinstance(item, dict)}
                 pages = ((exchange.json.get("extra") or {}).get("pagination") or {}).get("totalPages") or 0
                 page += 1
+            # the ones the kit deleted after their timers fired are no longer listed; the mock remembers them
+            exchange = self.client.request("GET", "/_mock/deleted", api_key=key, control=True)
+            if exchange.status == 200 and isinstance(exchange.json, dict):
+                ids |= {item.get("id") for item in exchange.json.get("data") or [] if isinstance(item, dict)}
         return ids
 
     def _restore_clock(self) -> list[str]:

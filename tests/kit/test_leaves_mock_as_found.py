@@ -101,3 +101,10 @@ def test_timers_of_other_conversations_that_the_clock_moves_fire_are_reported(mo
     assert not report.failed
     assert len(report.left_behind) == 1 and "conversations the kit did not make" in report.left_behind[0]
     assert waiting["data"]["conversation_id"] in report.left_behind[0]
+
+
+def test_timers_of_conversations_the_kit_made_and_deleted_are_not_called_someone_elses(mock_url: str) -> None:
+    only = (*ONLY, "behaviour.stateful")  # its rules delete conversations after moving the clock
+    report = run_kit(KitOptions(base_url=mock_url, max_examples=5, only=only))
+    assert not report.failed, [o for o in report.outcomes if o.failed]
+    assert report.left_behind == []
