@@ -16,8 +16,6 @@ from collections.abc import Callable
 from typing import Any
 
 from bland_sms_mock.mock_server.stopping import StopSignals
-from waitress import wasyncore
-from waitress.server import create_server
 
 BODY_LIMIT_BYTES = 16 * 1024 * 1024
 """Waitress's own ceiling; the app answers 413 with the envelope above 1 MiB well before this."""
@@ -27,6 +25,8 @@ HEADER_LIMIT_BYTES = 4 * 1024 * 1024
 
 def make_server(app: Any, host: str, port: int, threads: int = 8, **adjustments: Any) -> Any:
     """Bind a waitress server (port 0 picks a free port; read it back from `.effective_port`)."""
+    from waitress.server import create_server  # lazy, for start-up speed: `serve` runs granian by default
+
     return create_server(
         app,
         host=host,
@@ -96,6 +96,8 @@ class BackgroundServer:
         return self
 
     def _run(self) -> None:
+        from waitress import wasyncore  # lazy, for start-up speed (see make_server)
+
         # Poll in short rounds so that stop() never closes a socket under a running poll.
         while not self._stopping.is_set():
             wasyncore.loop(timeout=0.05, map=self._server._map, count=1)

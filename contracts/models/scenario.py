@@ -6,11 +6,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from bland_sms_mock.contracts.models.api import parse_timestamp
+from bland_sms_mock.contracts.models.api import ContractModel, parse_timestamp
 from bland_sms_mock.contracts.models.control import AccountSpec, parse_duration
 from pydantic import (
     AfterValidator,
-    BaseModel,
     ConfigDict,
     Field,
     StrictBool,
@@ -45,7 +44,7 @@ def _check_instant(value: str) -> str:
 Instant = Annotated[str, Field(examples=["2026-01-01T09:00:00Z"]), AfterValidator(_check_instant)]
 
 
-class Expect(BaseModel):
+class Expect(ContractModel):
     """What must hold after a step: on the last response, or (with `conversation`) on a conversation's state.
 
     Objects are compared as subsets (only the keys written down are checked); lists must have the same
@@ -99,7 +98,7 @@ class Expect(BaseModel):
         return self.conversation is not None
 
 
-class UpdateAction(BaseModel):
+class UpdateAction(ContractModel):
     """`PATCH /v1/sms/conversations/{id}`: `is_active`, or a whole `body` sent as it is."""
 
     model_config = ConfigDict(extra="forbid")
@@ -121,7 +120,7 @@ class UpdateAction(BaseModel):
         return {"is_active": self.is_active} if self.body is None else self.body
 
 
-class DeleteMessagesAction(BaseModel):
+class DeleteMessagesAction(ContractModel):
     """`DELETE /v1/sms/conversations/{id}/messages`: `message_ids`, or a whole `body` sent as it is."""
 
     model_config = ConfigDict(extra="forbid")
@@ -152,7 +151,7 @@ SCENARIO_ACTIONS = REQUEST_ACTIONS + CLOCK_ACTIONS
 _ACTION_NAMES = ", ".join(SCENARIO_ACTIONS)
 
 
-class ScenarioStep(BaseModel):
+class ScenarioStep(ContractModel):
     """One step: a request (`create`, `send`, `list`, `get`, `update`, `delete`, `delete_messages`, `numbers`,
     `update_number`), a clock move (`advance`, `set`), or only an `expect`."""
 
@@ -228,7 +227,7 @@ class ScenarioStep(BaseModel):
         return self.action in CLOCK_ACTIONS or (self.expect is not None and self.expect.needs_control)
 
 
-class ScenarioSetup(BaseModel):
+class ScenarioSetup(ContractModel):
     """State to start from, on a mock: a frozen clock, accounts with their numbers, seed files."""
 
     model_config = ConfigDict(extra="forbid")
@@ -248,7 +247,7 @@ class ScenarioSetup(BaseModel):
         return bool(self.clock or self.accounts or self.seeds)
 
 
-class Scenario(BaseModel):
+class Scenario(ContractModel):
     """A QA scenario file: a conversation's life as ordered steps and expectations."""
 
     model_config = ConfigDict(extra="forbid")
