@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from functools import cache, lru_cache
 from typing import Annotated, Any, Literal
@@ -219,6 +219,10 @@ _NON_BLANK = re.compile(NON_BLANK_PATTERN)
 # Timestamps
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_MS = timedelta(milliseconds=1)
+
+
 def format_timestamp(ms: int) -> str:
     """Render epoch milliseconds as ISO 8601 UTC with milliseconds and a Z."""
     seconds, millis = divmod(ms, 1000)
@@ -239,8 +243,7 @@ def parse_timestamp(text: str) -> datetime:
 
 def to_epoch_ms(moment: datetime) -> int:
     """Convert an aware datetime to epoch milliseconds (truncating below a millisecond)."""
-    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
-    return delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
+    return (moment - _EPOCH) // _ONE_MS  # floor division of timedeltas, in C (a seed converts millions)
 
 
 def timestamp_ms(text: str) -> int:
@@ -311,7 +314,14 @@ def _possible_without_parser(phonenumbers: Any, number: str) -> bool | None:
     known, prefix = _national_prefix(phonenumbers, code)
     if not known or len(national) < 2 or national[0] == "0" or (prefix is not None and prefix.match(national)):
         return None
-    return phonenumbers.is_possible_number(phonenumbers.PhoneNumber(country_code=code, national_number=int(national)))
+    return _possible_length(phonenumbers, code, len(national))
+
+
+@lru_cache(maxsize=4096)
+def _possible_length(phonenumbers: Any, code: int, length: int) -> bool:
+    """Whether a national number of `length` digits is possible under `code` (phonenumbers checks only the length)."""
+    national = int("9" * length)  # any digits: only their count matters
+    return phonenumbers.is_possible_number(phonenumbers.PhoneNumber(country_code=code, national_number=national))
 
 
 @cache

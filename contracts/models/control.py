@@ -25,6 +25,7 @@ from bland_sms_mock.contracts.models.api import (
     WebhookUrl,
     _query_int,
     parse_timestamp,
+    timestamp_ms,
 )
 from pydantic import (
     BeforeValidator,
@@ -377,7 +378,7 @@ class StoredMessage(MessageRecord):
     @field_validator("created_at")
     @classmethod
     def _instant(cls, value: str) -> str:
-        parse_timestamp(value)
+        timestamp_ms(value)
         return value
 
 
@@ -409,7 +410,7 @@ class StoredConversation(TimeoutSettings):
     @classmethod
     def _instant(cls, value: str | None) -> str | None:
         if value is not None:
-            parse_timestamp(value)
+            timestamp_ms(value)
         return value
 
 
