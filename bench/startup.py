@@ -89,7 +89,7 @@ def big_seed(conversations: int) -> Path:
     """The generated JSON seed of `conversations` conversations x 3 messages, made once and kept in the temp folder."""
     path = Path(tempfile.gettempdir()) / f"bland-bench-seed-{conversations}x3.json"
     if not path.exists():
-        partial = path.with_suffix(".partial")
+        partial = path.with_name(f"{path.stem}.partial.json")  # the extension chooses JSON
         module = "bland_sms_mock.contracts.scenarios.seeds"
         command = [sys.executable, "-m", module, "--conversations", str(conversations), "--messages", "3"]
         subprocess.run([*command, "--out", str(partial)], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)

@@ -24,7 +24,8 @@ def _numbers(count: int) -> list[str]:
     for _ in range(count):
         code = str(rng.choice(codes))
         room = 15 - len(code)
-        national = "".join(rng.choice("0123456789" if rng.random() < 0.5 else "01") for _ in range(rng.randint(0, room)))
+        digits = "0123456789" if rng.random() < 0.5 else "01"
+        national = "".join(rng.choice(digits) for _ in range(rng.randint(0, room)))
         numbers.append(f"+{code}{national}")
     numbers += [f"+{rng.randint(1, 999)}{rng.randrange(10**9)}" for _ in range(count // 4)]  # unknown codes too
     return numbers
@@ -45,7 +46,13 @@ def test_quick_check_agrees_with_the_parser() -> None:
 
 @pytest.mark.parametrize(
     ("number", "possible"),
-    [("+15550001111", True), ("+155500011112", False), ("+4915123456789", True), ("+441", False), ("+999123456", False)],
+    [
+        ("+15550001111", True),
+        ("+155500011112", False),
+        ("+4915123456789", True),
+        ("+441", False),
+        ("+999123456", False),
+    ],
 )
 def test_possible_numbers(number: str, possible: bool) -> None:
     assert is_phone_number(number) is possible
