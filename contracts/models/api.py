@@ -235,10 +235,15 @@ def parse_timestamp(text: str) -> datetime:
     Raises:
         ValueError: the text is not an ISO 8601 date or date-time.
     """
+    return _instant(text).astimezone(UTC)
+
+
+def _instant(text: str) -> datetime:
+    """An ISO 8601 instant as an aware datetime in its own offset (UTC when it has none)."""
     if not isinstance(text, str) or not text or len(text) > 64:
         raise ValueError("not an ISO 8601 timestamp")
     parsed = datetime.fromisoformat(text)
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
 
 
 def to_epoch_ms(moment: datetime) -> int:
@@ -252,7 +257,7 @@ def timestamp_ms(text: str) -> int:
     Raises:
         ValueError: not an ISO 8601 timestamp.
     """
-    return to_epoch_ms(parse_timestamp(text))
+    return (_instant(text) - _EPOCH) // _ONE_MS  # no conversion to UTC needed to count from the epoch
 
 
 def to_epoch_us(moment: datetime) -> int:

@@ -25,7 +25,6 @@ from bland_sms_mock.contracts.models.api import (
     WebhookUrl,
     _query_int,
     parse_timestamp,
-    timestamp_ms,
 )
 from pydantic import (
     BeforeValidator,
@@ -378,7 +377,7 @@ class StoredMessage(MessageRecord):
     @field_validator("created_at")
     @classmethod
     def _instant(cls, value: str) -> str:
-        timestamp_ms(value)
+        parse_timestamp(value)
         return value
 
 
@@ -410,7 +409,7 @@ class StoredConversation(TimeoutSettings):
     @classmethod
     def _instant(cls, value: str | None) -> str | None:
         if value is not None:
-            timestamp_ms(value)
+            parse_timestamp(value)
         return value
 
 
