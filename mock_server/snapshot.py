@@ -86,14 +86,11 @@ def read_file(path: str | Path, *, remember: bool = False) -> Snapshot:
         if remember and key in _REMEMBERED:
             _REMEMBERED.move_to_end(key)
             return _REMEMBERED[key]
-        if str(path).endswith(".json"):
-            data = Path(path).read_bytes()
-            with no_collection():
-                snapshot = Snapshot.model_validate_json(data)
-        else:
-            data = read_document(path)
-            with no_collection():
-                snapshot = Snapshot.model_validate(data)
+        with no_collection():
+            if str(path).endswith(".json"):
+                snapshot = Snapshot.model_validate_json(Path(path).read_bytes())
+            else:
+                snapshot = Snapshot.model_validate(read_document(path))
     except OSError as exc:
         raise ValueError(f"{path}: {exc.strerror or exc}") from None
     except ValidationError as exc:
