@@ -113,6 +113,12 @@ def main() -> None:
     parser.add_argument("--only-fixtures", action="store_true", help="measure only the fixture overhead")
     parser.add_argument("--only-kit", action="store_true", help="measure only the contract kit (time, kill rate)")
     parser.add_argument(
+        "--only-start", action="store_true", help="measure only the cold start of serve and the seed loads"
+    )
+    parser.add_argument(
+        "--seed-conversations", type=int, default=1_000_000, help="size of the generated JSON seed (--only-start)"
+    )
+    parser.add_argument(
         "--endpoints", default=",".join(ENDPOINTS), help=f"load endpoints (default, and run order: {ENDPOINTS})"
     )
     args = parser.parse_args()
@@ -122,6 +128,11 @@ def main() -> None:
     endpoints = tuple(e for e in ENDPOINTS if e in requested)  # always run in this order: list resets, create fills
     if args.only_fixtures:
         print_fixture_overhead()
+        return
+    if args.only_start:
+        from bench.startup import print_start_numbers
+
+        print_start_numbers(args.cold_runs, args.seed_conversations, tuple(args.servers.split(",")))
         return
     if args.only_kit:
         from bench.kit import print_kit_numbers

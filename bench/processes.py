@@ -35,6 +35,11 @@ class Server:
     process: subprocess.Popen
     url: str
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the process has used so far."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         """SIGTERM the process group, then SIGKILL after 5 s."""
         if self.process.poll() is None:
@@ -69,18 +74,30 @@ def prism_command(port: int) -> list[str] | None:
     return [str(binary), "mock", str(ROOT / "openapi.yaml"), "-p", str(port), "-h", "127.0.0.1", "-v", "error"]
 
 
-def start(name: str, command: list[str], port: int, deadline: float = 60.0) -> tuple[Server, float]:
-    """Start a server; return it and the seconds until its list endpoint first answered 200."""
+def start(
+    name: str, command: list[str], port: int, deadline: float = 60.0, api_key: str = DEMO_KEY
+) -> tuple[Server, float]:
+    """Start a server; return it and the seconds until its list endpoint first answered 200.
+
+    The server may write Python's bytecode cache (as an installed package has it) even when this process
+    runs with PYTHONDONTWRITEBYTECODE, so that launches after the first measure an ordinary start.
+    """
     url = f"http://127.0.0.1:{port}"
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     began = time.perf_counter()
     process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, cwd=ROOT
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        cwd=ROOT,
+        env=environment,
     )
     server = Server(name, process, url)
     with httpx.Client(timeout=1.0) as client:
         while time.perf_counter() - began < deadline:
             try:
-                if client.get(url + LIST_PATH, headers={"authorization": DEMO_KEY}).status_code == 200:
+                if client.get(url + LIST_PATH, headers={"authorization": api_key}).status_code == 200:
                     return server, time.perf_counter() - began
             except httpx.HTTPError:
                 pass

@@ -24,13 +24,12 @@ from bland_sms_mock.contracts.models.control import (
     WebhookQuery,
     parse_duration,
 )
-from bland_sms_mock.contracts.yamltext import read_document
 from bland_sms_mock.mock_server import views
 from bland_sms_mock.mock_server.app import create_app
 from bland_sms_mock.mock_server.errors import ApiError, problems_from_validation
 from bland_sms_mock.mock_server.request_io import EXTENSION
 from bland_sms_mock.mock_server.serving import BackgroundServer
-from bland_sms_mock.mock_server.snapshot import export_state, parse_snapshot, restore, seed
+from bland_sms_mock.mock_server.snapshot import export_state, parse_snapshot, read_file, restore, seed
 from bland_sms_mock.mock_server.state import Account
 from bland_sms_mock.mock_server.store import Store
 from bland_sms_mock.mock_server.verify import describe_miss, matches_request
@@ -374,8 +373,8 @@ class BlandMock:
             MockError: the seed is unreadable, malformed or inconsistent.
         """
         try:
-            data = document if isinstance(document, dict) else read_document(document)
-            return seed(self.store, parse_snapshot(data))
+            parsed = parse_snapshot(document) if isinstance(document, dict) else read_file(document, remember=True)
+            return seed(self.store, parsed)
         except ApiError as exc:
             raise _refused(exc) from None
         except ValueError as exc:

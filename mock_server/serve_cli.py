@@ -111,7 +111,7 @@ def _serve(
     with stop.stop_at_once():
         try:
             config = load_config(config_path)
-            app = build_app(spec, click.echo)
+            app = build_app(spec, click.echo, config)
         except ConfigError as exc:
             raise click.UsageError(str(exc)) from None
         except ValueError as exc:

@@ -7,6 +7,7 @@ uses waitress because it runs inside the caller's process, in a thread.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import socket
@@ -16,8 +17,6 @@ from collections.abc import Callable
 from typing import Any
 
 from bland_sms_mock.mock_server.stopping import StopSignals
-from waitress import wasyncore
-from waitress.server import create_server
 
 BODY_LIMIT_BYTES = 16 * 1024 * 1024
 """Waitress's own ceiling; the app answers 413 with the envelope above 1 MiB well before this."""
@@ -27,6 +26,8 @@ HEADER_LIMIT_BYTES = 4 * 1024 * 1024
 
 def make_server(app: Any, host: str, port: int, threads: int = 8, **adjustments: Any) -> Any:
     """Bind a waitress server (port 0 picks a free port; read it back from `.effective_port`)."""
+    from waitress.server import create_server  # lazy, for start-up speed: `serve` runs granian by default
+
     return create_server(
         app,
         host=host,
@@ -96,6 +97,8 @@ class BackgroundServer:
         return self
 
     def _run(self) -> None:
+        from waitress import wasyncore  # lazy, for start-up speed (see make_server)
+
         # Poll in short rounds so that stop() never closes a socket under a running poll.
         while not self._stopping.is_set():
             wasyncore.loop(timeout=0.05, map=self._server._map, count=1)
@@ -118,21 +121,22 @@ class ServerFailed(Exception):
     """The HTTP server stopped on its own (not asked to by a signal)."""
 
 
-def build_app(spec: dict[str, Any], announce: Callable[[str], None] | None = None) -> Any:
+def build_app(spec: dict[str, Any], announce: Callable[[str], None] | None = None, config: Any = None) -> Any:
     """Build the app `serve` describes: config, control API and token, seed files, snapshot file.
+
+    `config` is the `MockConfig` when the caller has read `spec["config"]` already (it is read once).
 
     Raises:
         ValueError: a config, seed or snapshot file is unreadable or inconsistent, naming the file.
     """
-    from bland_sms_mock.contracts.yamltext import read_document
     from bland_sms_mock.mock_server.app import create_app
     from bland_sms_mock.mock_server.config import load_config
     from bland_sms_mock.mock_server.errors import ApiError
     from bland_sms_mock.mock_server.request_io import EXTENSION
-    from bland_sms_mock.mock_server.snapshot import load_file, parse_snapshot, seed
+    from bland_sms_mock.mock_server.snapshot import load_file, no_collection, read_file, seed
 
     app = create_app(
-        load_config(spec.get("config")),
+        config if config is not None else load_config(spec.get("config")),
         control=spec["control"],
         control_token=spec.get("token"),
         webhooks_any_host=spec.get("webhooks_any_host", False),
@@ -143,13 +147,18 @@ def build_app(spec: dict[str, Any], announce: Callable[[str], None] | None = Non
         load_file(store, snapshot)
         if announce:
             announce(f"Restored the snapshot {snapshot}")
-    for path in spec.get("seeds", []):
-        try:
-            count = seed(store, parse_snapshot(read_document(path)))
-        except ApiError as exc:
-            raise ValueError(f"{path}: " + "; ".join(message for _, message in exc.problems)) from None
-        if announce:
-            announce(f"Seeded {count} conversations from {path}")
+    with no_collection():
+        for path in spec.get("seeds", []):
+            began = time.perf_counter()
+            try:
+                count = seed(store, read_file(path))
+            except ApiError as exc:
+                raise ValueError(f"{path}: " + "; ".join(message for _, message in exc.problems)) from None
+            if announce:
+                announce(f"Seeded {count:,} conversations from {path} in {time.perf_counter() - began:.1f} s")
+        # What was loaded lives as long as the server: the cycle collector need never walk it (a million
+        # conversations would cost it a second at each full collection).
+        gc.freeze()
     return app
 
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from bland_sms_mock.contracts.models.api import (
     AnyWebhook,
     Channel,
+    ContractModel,
     ConversationHidden,
     ConversationItem,
     MessageKind,
@@ -26,7 +27,6 @@ from bland_sms_mock.contracts.models.api import (
     parse_timestamp,
 )
 from pydantic import (
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -45,7 +45,7 @@ class NumberSettings(SmsConfig):
     model_config = ConfigDict(extra="forbid")
 
 
-class AgentNumber(BaseModel):
+class AgentNumber(ContractModel):
     """An agent number of an account and its sms_config."""
 
     model_config = ConfigDict(strict=True, extra="forbid")
@@ -54,7 +54,7 @@ class AgentNumber(BaseModel):
     sms_config: NumberSettings = Field(default_factory=NumberSettings)
 
 
-class AccountSpec(BaseModel):
+class AccountSpec(ContractModel):
     """An account: its API key and agent numbers (body of `POST /_mock/accounts`)."""
 
     model_config = ConfigDict(strict=True, extra="forbid")
@@ -71,7 +71,7 @@ class AccountSpec(BaseModel):
     )
 
 
-class NextTimer(BaseModel):
+class NextTimer(ContractModel):
     """The next timer due on a conversation."""
 
     kind: Literal["warning", "timeout"]
@@ -85,7 +85,7 @@ class ConversationDetail(TimeoutSettings, ConversationHidden, ConversationItem):
     next_timer: NextTimer | None
 
 
-class MessageRecord(BaseModel):
+class MessageRecord(ContractModel):
     """One message of a conversation's history, as the control API shows it and a snapshot keeps it."""
 
     id: str | None = Field(None, description="The message's id; given a new one when left out of a seed.")
@@ -96,14 +96,14 @@ class MessageRecord(BaseModel):
     created_at: Timestamp
 
 
-class ClockState(BaseModel):
+class ClockState(ContractModel):
     """The mock's clock."""
 
     now: Timestamp
     frozen: bool
 
 
-class ClockCommand(BaseModel):
+class ClockCommand(ContractModel):
     """Body of `POST /_mock/clock`: `set` or `advance`, or `freeze` alone, or `freeze` with either [mock].
 
     `advance` takes seconds or a duration text (`"5m"`, `"4m30s"`, as `parse_duration` reads them) and
@@ -146,7 +146,7 @@ class ClockCommand(BaseModel):
         return self
 
 
-class ResetCommand(BaseModel):
+class ResetCommand(ContractModel):
     """Body of `POST /_mock/reset`."""
 
     model_config = ConfigDict(strict=True, extra="forbid")
@@ -189,7 +189,7 @@ def format_duration(seconds: float) -> str:
     return "".join(f"{amount:g}{unit}" for amount, unit in parts if amount) or "0s"
 
 
-class FaultSpec(BaseModel):
+class FaultSpec(ContractModel):
     """Body of `POST /_mock/faults`: which `/v1` requests a fault matches and what it does to them [mock].
 
     A rule matches on method, path (exact or a glob such as `/v1/sms/*`) and account name, each optional.
@@ -234,7 +234,7 @@ class FaultSpec(BaseModel):
         return self
 
 
-class JournalQuery(BaseModel):
+class JournalQuery(ContractModel):
     """Query of `GET /_mock/requests`: every parameter narrows the list [mock]."""
 
     model_config = ConfigDict(extra="forbid")
@@ -251,7 +251,7 @@ class JournalQuery(BaseModel):
 WebhookDeliveryStatus = Literal["pending", "delivered", "failed", "dropped"]
 
 
-class WebhookQuery(BaseModel):
+class WebhookQuery(ContractModel):
     """Query of `GET /_mock/webhooks`: every parameter narrows the list [mock]."""
 
     model_config = ConfigDict(extra="forbid")
@@ -265,7 +265,7 @@ class WebhookQuery(BaseModel):
     )
 
 
-class WebhookDelivery(BaseModel):
+class WebhookDelivery(ContractModel):
     """One webhook as the control API lists it: what was (or will be) sent, where, and every attempt [mock]."""
 
     id: str = Field(examples=["whd_1"])
@@ -287,7 +287,7 @@ class WebhookDelivery(BaseModel):
     note: str | None = Field(description="Why it was dropped or delayed, in words.")
 
 
-class WebhookListing(BaseModel):
+class WebhookListing(ContractModel):
     """Body of `GET /_mock/webhooks` [mock]."""
 
     deliveries: list[WebhookDelivery] = Field(description="Oldest event first.")
@@ -296,7 +296,7 @@ class WebhookListing(BaseModel):
     any_host: bool = Field(description="Whether deliveries may go to hosts other than loopback ones.")
 
 
-class WebhookFaultSpec(BaseModel):
+class WebhookFaultSpec(ContractModel):
     """Body of `POST /_mock/webhooks/faults`: which webhooks a rule matches and what it does to them [mock].
 
     A rule matches on account name, conversation id and event (`message` or `status`), each optional. It
@@ -348,7 +348,7 @@ class ConfiguredAccount(AccountSpec):
     api_keys: list[str] = Field(default_factory=list)
 
 
-class Limits(BaseModel):
+class Limits(ContractModel):
     """Caps that keep a runaway client from exhausting the mock's memory [mock]."""
 
     model_config = ConfigDict(strict=True, extra="forbid")
@@ -357,7 +357,7 @@ class Limits(BaseModel):
     max_messages_per_conversation: int = Field(10_000, ge=1)
 
 
-class MockConfig(BaseModel):
+class MockConfig(ContractModel):
     """The mock's config file (YAML or JSON)."""
 
     model_config = ConfigDict(strict=True, extra="forbid")
@@ -419,7 +419,7 @@ class StoredAccount(ConfiguredAccount):
     from_config: bool = True
 
 
-class Snapshot(BaseModel):
+class Snapshot(ContractModel):
     """The whole state of a mock as versioned JSON (`GET`/`PUT /_mock/snapshot`, seed files)."""
 
     model_config = ConfigDict(extra="forbid")

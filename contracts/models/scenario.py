@@ -6,11 +6,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from bland_sms_mock.contracts.models.api import WEBHOOK_STATUSES, parse_timestamp
+from bland_sms_mock.contracts.models.api import WEBHOOK_STATUSES, ContractModel, parse_timestamp
 from bland_sms_mock.contracts.models.control import AccountSpec, WebhookDeliveryStatus, parse_duration
 from pydantic import (
     AfterValidator,
-    BaseModel,
     ConfigDict,
     Field,
     StrictBool,
@@ -62,7 +61,7 @@ WebhookStatus = Annotated[
 ]
 
 
-class WebhookExpect(BaseModel):
+class WebhookExpect(ContractModel):
     """A webhook the target sent or queued: one or more deliveries in the mock's log (`GET /_mock/webhooks`).
 
     Every key written down must match (the payload as a subset); without `count`, at least one delivery
@@ -106,7 +105,7 @@ class WebhookExpect(BaseModel):
         return wanted
 
 
-class Expect(BaseModel):
+class Expect(ContractModel):
     """What must hold after a step: on the last response, or (with `conversation`) on a conversation's state.
 
     Objects are compared as subsets (only the keys written down are checked); lists must have the same
@@ -172,7 +171,7 @@ class Expect(BaseModel):
         return self.webhook if isinstance(self.webhook, list) else [self.webhook]
 
 
-class UpdateAction(BaseModel):
+class UpdateAction(ContractModel):
     """`PATCH /v1/sms/conversations/{id}`: `is_active`, or a whole `body` sent as it is."""
 
     model_config = ConfigDict(extra="forbid")
@@ -194,7 +193,7 @@ class UpdateAction(BaseModel):
         return {"is_active": self.is_active} if self.body is None else self.body
 
 
-class DeleteMessagesAction(BaseModel):
+class DeleteMessagesAction(ContractModel):
     """`DELETE /v1/sms/conversations/{id}/messages`: `message_ids`, or a whole `body` sent as it is."""
 
     model_config = ConfigDict(extra="forbid")
@@ -225,7 +224,7 @@ SCENARIO_ACTIONS = REQUEST_ACTIONS + CLOCK_ACTIONS
 _ACTION_NAMES = ", ".join(SCENARIO_ACTIONS)
 
 
-class ScenarioStep(BaseModel):
+class ScenarioStep(ContractModel):
     """One step: a request (`create`, `send`, `list`, `get`, `update`, `delete`, `delete_messages`, `numbers`,
     `update_number`), a clock move (`advance`, `set`), or only an `expect`."""
 
@@ -301,7 +300,7 @@ class ScenarioStep(BaseModel):
         return self.action in CLOCK_ACTIONS or (self.expect is not None and self.expect.needs_control)
 
 
-class ScenarioSetup(BaseModel):
+class ScenarioSetup(ContractModel):
     """State to start from, on a mock: a frozen clock, accounts with their numbers, seed files."""
 
     model_config = ConfigDict(extra="forbid")
@@ -321,7 +320,7 @@ class ScenarioSetup(BaseModel):
         return bool(self.clock or self.accounts or self.seeds)
 
 
-class Scenario(BaseModel):
+class Scenario(ContractModel):
     """A QA scenario file: a conversation's life as ordered steps and expectations."""
 
     model_config = ConfigDict(extra="forbid")

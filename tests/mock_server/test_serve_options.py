@@ -10,6 +10,7 @@ import subprocess
 import httpx
 import pytest
 import requests
+from bland_sms_mock.contracts.scenarios.seeds import BUSY_API_KEY, write_seed
 from bland_sms_mock.mock_server.app import create_app
 from bland_sms_mock.mock_server.serving import BackgroundServer
 from mock_support import CLI, DEMO_AGENT, DEMO_KEY, USER, start_serve
@@ -134,3 +135,41 @@ def test_a_second_serve_on_a_taken_port_is_refused() -> None:
         assert httpx.get(f"{url}/_mock/health").status_code == 200
     finally:
         _stop(first)
+
+
+def test_serve_loads_a_json_seed(tmp_path) -> None:
+    seed = tmp_path / "busy.json"
+    write_seed(seed, 40, messages=3)
+    process, url, banner = start_serve("--seed", str(seed))
+    try:
+        assert f"Seeded 40 conversations from {seed} in " in banner
+        listed = httpx.get(f"{url}/v1/sms/conversations", headers={"authorization": BUSY_API_KEY}).json()
+        assert listed["extra"]["pagination"]["totalItems"] == 40
+        assert {item["message_count"] for item in listed["data"]} == {3}
+    finally:
+        _stop(process)
+
+
+def test_a_bad_json_seed_is_a_usage_error_naming_the_file_and_the_field(tmp_path) -> None:
+    seed = tmp_path / "bad.json"
+    seed.write_text('{"conversations": [{"user_number": "+1555", "agent_number": "+15552223333", "messages": []}]}')
+    result = subprocess.run([CLI, "serve", "--seed", str(seed)], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert f"{seed}: conversations[0].user_number: must be a possible E.164" in result.stderr
+
+
+@pytest.mark.parametrize("server", ["granian", "waitress"])
+def test_the_first_request_is_fully_validated(server) -> None:
+    """Models build their validators on first use (for start-up speed); the first create still gets its 400."""
+    process, url, _ = start_serve("--server", server)
+    try:
+        answer = httpx.post(f"{url}/v1/sms/create", json={**BODY, "user_number": "+1555"}, headers=KEY)
+        assert answer.status_code == 400
+        assert answer.json()["errors"] == [
+            {
+                "error": "INVALID_PHONE_NUMBER",
+                "message": "user_number: must be a possible E.164 phone number such as +15550001111",
+            }
+        ]
+    finally:
+        _stop(process)

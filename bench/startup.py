@@ -1,0 +1,132 @@
+"""`python -m bench --only-start`: the cold start of `serve`, and how long seeds take to load, by phase.
+
+Cold start: launch to the first 200 on the list endpoint, median of N, with the CPU time the server
+process used until then (the figure that moves least when other work shares the machine). Seeds: the
+shipped 5,000-conversation YAML seed and a generated JSON seed (1,000,000 conversations of 3 messages by
+default), each loaded in this process phase by phase (read + validate, build, store), then the JSON one
+end to end through `serve --seed FILE`, launch to the first 200.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.processes import ROOT, free_port, mock_command, start
+
+BUSY_SEED = ROOT / "fixtures" / "seeds" / "busy_account.yaml"
+BUSY_KEY = "sk-busy-account"
+
+
+@dataclass
+class ColdStart:
+    """Cold start of one server: medians over the runs."""
+
+    wall_ms: float
+    cpu_ms: float
+    runs: list[float]
+
+
+def cold_start(server: str, runs: int) -> ColdStart:
+    """Launch `serve` `runs` times (after one unmeasured launch that writes the bytecode cache)."""
+    walls, cpus = [], []
+    for index in range(runs + 1):
+        port = free_port()
+        running, took = start(f"serve ({server})", mock_command(port, server), port)
+        cpu = running.cpu_seconds()
+        running.stop()
+        if index:
+            walls.append(took * 1000)
+            cpus.append(cpu * 1000)
+    return ColdStart(statistics.median(walls), statistics.median(cpus), walls)
+
+
+@dataclass
+class SeedLoad:
+    """One seed file loaded in this process, by phase (seconds, wall clock and CPU)."""
+
+    label: str
+    conversations: int
+    read_validate: float
+    build: float
+    store: float
+    cpu: float
+
+    @property
+    def total(self) -> float:
+        """All three phases."""
+        return self.read_validate + self.build + self.store
+
+
+def load_seed(path: Path, label: str) -> SeedLoad:
+    """Load `path` into a fresh mock the way `serve --seed` does, timing each phase."""
+    from bland_sms_mock.mock_server.app import create_app
+    from bland_sms_mock.mock_server.request_io import EXTENSION
+    from bland_sms_mock.mock_server.snapshot import no_collection, read_file, seed
+
+    store = create_app().extensions[EXTENSION]
+    timings: dict[str, float] = {}
+    began, cpu_began = time.perf_counter(), time.process_time()
+    with no_collection():
+        snapshot = read_file(path)
+        read = time.perf_counter() - began
+        count = seed(store, snapshot, timings)
+        del snapshot
+    result = SeedLoad(label, count, read, timings["build"], timings["store"], time.process_time() - cpu_began)
+    del store
+    gc.collect()
+    return result
+
+
+def big_seed(conversations: int) -> Path:
+    """The generated JSON seed of `conversations` conversations x 3 messages, made once and kept in the temp folder."""
+    path = Path(tempfile.gettempdir()) / f"bland-bench-seed-{conversations}x3.json"
+    if not path.exists():
+        partial = path.with_name(f"{path.stem}.partial.json")  # the extension chooses JSON
+        module = "bland_sms_mock.contracts.scenarios.seeds"
+        command = [sys.executable, "-m", module, "--conversations", str(conversations), "--messages", "3"]
+        subprocess.run([*command, "--out", str(partial)], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+        partial.rename(path)
+    return path
+
+
+def serve_with_seed(path: Path, deadline: float = 600.0) -> tuple[float, float]:
+    """`serve --seed path`: seconds from launch to the first 200 listing the busy account, and CPU seconds."""
+    port = free_port()
+    command = [*mock_command(port), "--seed", str(path)]
+    running, took = start("serve --seed", command, port, deadline=deadline, api_key=BUSY_KEY)
+    cpu = running.cpu_seconds()
+    running.stop()
+    return took, cpu
+
+
+def print_start_numbers(runs: int, conversations: int, servers: tuple[str, ...] = ("granian", "waitress")) -> None:
+    """Measure and print the cold start and seed tables."""
+    load = os.getloadavg()
+    print(f"machine load (1/5/15 min): {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on {os.cpu_count()} cores\n")
+    print(f"cold start of serve, launch to first 200 on the list endpoint (median of {runs})")
+    print(f"  {'server':12} {'wall ms':>8} {'cpu ms':>8}  runs (ms)")
+    for server in servers:
+        result = cold_start(server, runs)
+        print(f"  {server:12} {result.wall_ms:8.0f} {result.cpu_ms:8.0f}  {', '.join(f'{r:.0f}' for r in result.runs)}")
+
+    path = big_seed(conversations)
+    print(f"\nseed loads (seconds; the {conversations:,} seed: {path}, {path.stat().st_size / 1e6:,.0f} MB)")
+    print(f"  {'seed':34} {'read+validate':>13} {'build':>7} {'store':>7} {'total':>7} {'cpu':>7}")
+    for seed_path, label in ((BUSY_SEED, "busy_account.yaml (5,000, YAML)"), (path, f"{conversations:,} x 3 (JSON)")):
+        result = load_seed(seed_path, label)
+        print(
+            f"  {result.label:34} {result.read_validate:13.2f} {result.build:7.2f} {result.store:7.2f} "
+            f"{result.total:7.2f} {result.cpu:7.2f}"
+        )
+    took, cpu = serve_with_seed(path)
+    print(f"  {'serve --seed (launch to first 200)':34} {'':13} {'':7} {'':7} {took:7.2f} {cpu:7.2f}")
+    load = os.getloadavg()
+    print(f"\nmachine load after: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")
