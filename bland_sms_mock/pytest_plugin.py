@@ -97,14 +97,12 @@ def bland_mock_session(request: pytest.FixtureRequest) -> Iterator[BlandMock]:
 
 
 @pytest.fixture(scope="session")
-def _bland_mock_ini_seeds(request: pytest.FixtureRequest) -> list[dict[str, Any]]:
-    """The ini's seed files, each read and parsed once for the whole session."""
-    from bland_sms_mock.contracts.yamltext import read_document
-
-    return [read_document(path) for path in _options(request, use_marker=False)["seeds"]]
+def _bland_mock_ini_seeds(request: pytest.FixtureRequest) -> list[Any]:
+    """The ini's seed files (`BlandMock.seed` parses a file once while it is unchanged)."""
+    return _options(request, use_marker=False)["seeds"]
 
 
-def _reset(mock: BlandMock, seeds: list[dict[str, Any]]) -> BlandMock:
+def _reset(mock: BlandMock, seeds: list[Any]) -> BlandMock:
     mock.reset()
     for document in seeds:
         mock.seed(document)
@@ -112,8 +110,8 @@ def _reset(mock: BlandMock, seeds: list[dict[str, Any]]) -> BlandMock:
 
 
 @pytest.fixture
-def bland_mock_shared(bland_mock_session: BlandMock, _bland_mock_ini_seeds: list[dict[str, Any]]) -> BlandMock:
-    """The session's mock, reset for this test and re-seeded from the ini seeds (parsed once per session)."""
+def bland_mock_shared(bland_mock_session: BlandMock, _bland_mock_ini_seeds: list[Any]) -> BlandMock:
+    """The session's mock, reset for this test and re-seeded from the ini seeds."""
     return _reset(bland_mock_session, _bland_mock_ini_seeds)
 
 
@@ -137,7 +135,7 @@ def _bland_mock_in_memory(request: pytest.FixtureRequest) -> Iterator[BlandMock]
 
 @pytest.fixture
 def bland_mock_intercept_shared(
-    _bland_mock_in_memory: BlandMock, _bland_mock_ini_seeds: list[dict[str, Any]]
+    _bland_mock_in_memory: BlandMock, _bland_mock_ini_seeds: list[Any]
 ) -> Iterator[BlandMock]:
     """The session's in-memory mock, reset and re-seeded for this test, reached with no socket.
 

@@ -40,50 +40,8 @@ TextTimesLoader.yaml_implicit_resolvers = {
 
 
 def load_yaml(text: str) -> Any:
-    """Parse YAML text safely, timestamps as strings.
-
-    libyaml parses and resolves each node's tag in C; PyYAML would then build the Python values with its
-    general constructor, which costs most of the time on a big file. Plain strings, lists and mappings
-    are built here directly instead (about three times faster); any other node (numbers, booleans,
-    null, merge keys, explicit tags) goes to PyYAML's own constructor, so the result is the same.
-    """
-    loader = TextTimesLoader(text)
-    try:
-        node = loader.get_single_node()
-        return None if node is None else _value(loader, node, {})
-    finally:
-        loader.dispose()
-
-
-_STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
-
-
-def _value(loader: Any, node: yaml.Node, made: dict[int, Any]) -> Any:
-    """The Python value of `node`; `made` holds the lists and mappings built so far (aliases share them)."""
-    tag = node.tag
-    if tag == _STR and type(node) is yaml.ScalarNode:
-        return node.value
-    if id(node) in made:
-        return made[id(node)]
-    if tag == _SEQ and type(node) is yaml.SequenceNode:
-        items: list[Any] = []
-        made[id(node)] = items
-        items.extend(_value(loader, item, made) for item in node.value)
-        return items
-    if tag == _MAP and type(node) is yaml.MappingNode and all(_plain_key(key) for key, _ in node.value):
-        mapping: dict[Any, Any] = {}
-        made[id(node)] = mapping
-        for key, item in node.value:
-            mapping[_value(loader, key, made)] = _value(loader, item, made)
-        return mapping
-    if type(node) is yaml.ScalarNode and (scalar := loader.yaml_constructors.get(tag)) is not None:
-        return scalar(loader, node)  # null, bool, int, float, binary: PyYAML's own scalar constructors
-    return loader.construct_object(node, deep=True)
-
-
-def _plain_key(key: yaml.Node) -> bool:
-    """A key PyYAML's mapping constructor would take as it is: a scalar, not a merge (`<<`) or value (`=`) key."""
-    return type(key) is yaml.ScalarNode and key.tag not in ("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value")
+    """Parse YAML text safely, timestamps as strings."""
+    return yaml.load(text, Loader=TextTimesLoader)
 
 
 def read_document(path: str | Path) -> Any:

@@ -12,7 +12,7 @@ import re
 import time
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -294,56 +294,11 @@ def _phone_verdict(number: str, strict: bool) -> bool:
         return False
     import phonenumbers  # lazy, for start-up speed: `serve` answers a list before any number is checked
 
-    if not strict and (quick := _possible_without_parser(phonenumbers, number)) is not None:
-        return quick
     try:
         parsed = phonenumbers.parse(number, None)
     except phonenumbers.NumberParseException:
         return False
     return phonenumbers.is_valid_number(parsed) if strict else phonenumbers.is_possible_number(parsed)
-
-
-def _possible_without_parser(phonenumbers: Any, number: str) -> bool | None:
-    """`is_possible_number(parse(number))` for a strict E.164 `number`, without the general parser; None: unsure.
-
-    For `+` and digits, the parser splits off the country code (the first 1 to 3 digits that name a known
-    code) and strips a national prefix when the rest starts with one; "possible" then only checks the
-    length of what remains. When the rest starts with neither a national prefix nor a 0, that length
-    check is made here directly, ten times faster (a seed of a million numbers checks each one); any other
-    number goes through the parser. tests/contracts/test_phone_numbers.py compares both on many numbers.
-    """
-    digits = number[1:]
-    if len(digits) < 4:
-        return None
-    for size in (1, 2, 3):
-        code = int(digits[:size])
-        if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
-            break
-    else:
-        return None
-    national = digits[size:]
-    known, prefix = _national_prefix(phonenumbers, code)
-    if not known or len(national) < 2 or national[0] == "0" or (prefix is not None and prefix.match(national)):
-        return None
-    return _possible_length(phonenumbers, code, len(national))
-
-
-@lru_cache(maxsize=4096)
-def _possible_length(phonenumbers: Any, code: int, length: int) -> bool:
-    """Whether a national number of `length` digits is possible under `code` (phonenumbers checks only the length)."""
-    national = int("9" * length)  # any digits: only their count matters
-    return phonenumbers.is_possible_number(phonenumbers.PhoneNumber(country_code=code, national_number=national))
-
-
-@cache
-def _national_prefix(phonenumbers: Any, code: int) -> tuple[bool, re.Pattern[str] | None]:
-    """Whether the metadata of a country code is known, and the pattern of its national prefix (None: none)."""
-    region = phonenumbers.region_code_for_country_code(code)
-    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(code, region)
-    if metadata is None:
-        return False, None
-    pattern = metadata.national_prefix_for_parsing
-    return True, re.compile(pattern) if pattern else None
 
 
 def is_phone_number(number: str, strict: bool = False) -> bool:

@@ -1,4 +1,4 @@
-"""`load_yaml` builds plain nodes itself and hands the rest to PyYAML: the result must be PyYAML's own."""
+"""`load_yaml` resolves each plain text once (a cache before PyYAML's resolver): the result is PyYAML's own."""
 
 from __future__ import annotations
 
