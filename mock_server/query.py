@@ -1,13 +1,15 @@
 """Filter, sort and paginate one account's conversations, fast.
 
-The default order (`created_at desc`) reads the account's creation index and sorts nothing; other
-orders sort only the conversations that passed the filters.
+Every order is read from the account's sorted orders (`orders.py`), kept current on every write: a list
+sorts nothing. Filters an order answers (ranges, equalities, prefixes, nulls) find their matches by
+binary search; the others make one pass over the conversations, in the cheapest form for their kind.
 """
 
 from __future__ import annotations
 
 import operator
 from collections.abc import Callable
+from itertools import islice
 from typing import Any
 
 from bland_sms_mock.contracts.models.api import (
@@ -21,6 +23,7 @@ from bland_sms_mock.contracts.models.api import (
     format_timestamp,
     to_epoch_us,
 )
+from bland_sms_mock.mock_server.orders import FieldOrder, value_getter
 from bland_sms_mock.mock_server.state import Account, Conversation
 
 Predicate = Callable[[Conversation], bool]
@@ -39,12 +42,6 @@ _TEXT = {
 }
 
 
-def _getter(field: str) -> Callable[[Conversation], Any]:
-    if field == "message_count":
-        return lambda c: len(c.messages)
-    return operator.attrgetter(field)
-
-
 def json_equal(a: Any, b: Any) -> bool:
     """JSON equality: booleans are not numbers, 1 equals 1.0, objects and arrays compare deeply."""
     if isinstance(a, bool) or isinstance(b, bool):
@@ -60,7 +57,7 @@ def json_equal(a: Any, b: Any) -> bool:
 
 def compile_filter(spec: Filter) -> Predicate:
     """Turn one typed filter into a predicate over conversations."""
-    get = _getter(spec.field.value)
+    get = value_getter(spec.field.value)
     op, want = spec.operator, spec.value
     kind = FILTER_FIELD_KIND[spec.field]
     if want is None:  # only `eq null` gets here
@@ -85,8 +82,8 @@ def compile_filter(spec: Filter) -> Predicate:
 
 
 def _sort_key(field: SortField) -> Callable[[Conversation], tuple]:
-    """Key with nulls larger than any value and the id as the tie-break [mock]."""
-    get = _getter(field.value)
+    """Key with nulls larger than any value and the id as the tie-break [mock] (the orders' own order)."""
+    get = value_getter(field.value)
 
     def key(conversation: Conversation) -> tuple:
         value = get(conversation)
@@ -105,44 +102,128 @@ def _every(predicates: list[Predicate]) -> Predicate:
     return lambda c: all(p(c) for p in predicates)
 
 
-def _ascending(account: Account, field: SortField, version: int | None) -> list[Conversation]:
-    """The account's conversations sorted ascending by `field`, kept on the account until the store changes."""
-    cached = account.orders.get(field)
-    if version is not None and cached is not None and cached[0] == version:
-        return cached[1]
-    ordered = sorted(account.conversations.values(), key=_sort_key(field))
-    if version is not None:
-        account.orders = {f: entry for f, entry in account.orders.items() if entry[0] == version}
-        account.orders[field] = (version, ordered)
-    return ordered
+_FIRST_MS, _LAST_MS = -30_610_224_000_000, 253_402_300_799_999
+"""Instants from year 1000 to 9999: their ISO text is fixed-width, so it sorts as they do."""
+_MILLIS = [f"{n:03d}Z" for n in range(1000)]
 
 
-def select(
-    account: Account, params: ListQuery, filters: list[Filter], version: int | None = None
-) -> tuple[list[Conversation], int]:
+def _run(order: FieldOrder, spec: Filter) -> tuple[int, int] | None:
+    """The filter's matches as a run of ascending positions of the field's order, when an order answers it."""
+    op, want = spec.operator, spec.value
+    kind = FILTER_FIELD_KIND[spec.field]
+    if want is None:
+        return order.nulls_run()
+    if kind is FieldKind.TIMESTAMP:
+        if op is FilterOperator.STARTS_WITH:
+            values = order.values
+            if not values or order.get(values[0]) < _FIRST_MS or order.get(values[-1]) > _LAST_MS:
+                return None
+            return order.text_run(format_timestamp, want)
+        if op in _TEXT:
+            return None
+        us = to_epoch_us(want)  # a stored instant in ms compares as ms * 1000 with the filter's microseconds
+        if op is FilterOperator.EQ:
+            return order.run("eq", us // 1000) if us % 1000 == 0 else (0, 0)
+        floor, ceiling = us // 1000, -(-us // 1000)
+        bound = {FilterOperator.GT: floor, FilterOperator.GTE: ceiling, FilterOperator.LT: ceiling}
+        return order.run(op.value, bound.get(op, floor))
+    if op is FilterOperator.STARTS_WITH:
+        return order.prefix_run(want)
+    if op in _TEXT:
+        return None
+    return order.run(op.value, want)
+
+
+def _scan(account: Account, spec: Filter, orders: Callable[[str], FieldOrder]) -> list[Conversation]:
+    """Every conversation that passes a filter no order answers, by one pass in the fastest form for it."""
+    op, want, field = spec.operator, spec.value, spec.field.value
+    kind = FILTER_FIELD_KIND[spec.field]
+    if kind is FieldKind.TEXT and op in _TEXT:  # over the field's order: only the set values, read in C
+        values = orders(field).values
+        pairs = zip(values, map(value_getter(field), values), strict=True)
+        if op is FilterOperator.CONTAINS:
+            return [c for c, v in pairs if want in v]
+        test = _TEXT[op]
+        return [c for c, v in pairs if test(v, want)]
+    if kind is FieldKind.TIMESTAMP and op in _TEXT:  # render each second once, in order
+        test, get = _TEXT[op], operator.attrgetter(field)
+        found, second, head = [], None, ""
+        for conversation in orders(field).values:
+            now, millis = divmod(get(conversation), 1000)
+            if now != second:
+                second, head = now, format_timestamp(now * 1000)[:-4]
+            if test(head + _MILLIS[millis], want):
+                found.append(conversation)
+        return found
+    if kind is FieldKind.OBJECT and want:  # JSON equality implies ==: a cheap == first, then the exact test
+        name, value = next(iter(want.items())) if op is FilterOperator.CONTAINS else (None, want)
+        variables = [c.variables for c in account.conversations.values()]
+        if name is None:
+            rough = [c for c, v in zip(account.conversations.values(), variables, strict=True) if v == value]
+        else:
+            rough = [
+                c
+                for c, v in zip(account.conversations.values(), variables, strict=True)
+                if v.get(name, _MISSING) == value
+            ]
+        return list(filter(compile_filter(spec), rough))
+    return list(filter(compile_filter(spec), account.conversations.values()))
+
+
+_MISSING = object()
+
+
+def _arrange(
+    order: FieldOrder, field: SortField, matching: list[Conversation], start: int, stop: int, descending: bool
+) -> list[Conversation]:
+    """Page [start, stop) of `matching` in the order: sort the few, or walk the order past the many."""
+    if not matching:
+        return []
+    walked = min(len(order), stop * len(order) // len(matching) + 1)  # conversations a walk reads to fill the page
+    if len(matching) * 16 < walked:
+        ordered = sorted(matching, key=_sort_key(field), reverse=descending)
+        return ordered[start:stop]
+    wanted = set(matching)
+    return list(islice(filter(wanted.__contains__, order.walk(descending)), start, stop))
+
+
+def select(account: Account, params: ListQuery, filters: list[Filter]) -> tuple[list[Conversation], int]:
     """Return one page of matching conversations in order, and the number that match in all.
 
-    `version` is the store's change counter; with it, orders other than the default are cached between calls.
+    The page is read from the account's order by `sortBy`; the filter with the fewest matches that an order
+    answers (a range, an equality, a prefix, a null) picks the candidates, and the other filters test them.
     """
     start = (params.page - 1) * params.pageSize
+    stop = start + params.pageSize
     descending = params.sortDir is SortDir.DESC
-    predicates = [compile_filter(f) for f in filters]
-    if params.sortBy is SortField.CREATED_AT:
-        index = account.by_created
-        if not predicates:
-            size = len(index)
-            stop = start + params.pageSize
-            if descending:  # islice(a, b, reverse=True) walks [a:b] backwards, so mirror the window
-                return list(index.islice(max(size - stop, 0), max(size - start, 0), reverse=True)), size
-            return list(index.islice(start, stop)), size
-        ordered = reversed(index) if descending else iter(index)
-        matching = list(filter(_every(predicates), ordered))
+
+    def orders(field: str) -> FieldOrder:
+        return account.orders.get(field, account.conversations.values)
+
+    order = orders(params.sortBy.value)
+    if not filters:
+        return order.window(start, stop, descending), len(order)
+    runs = []
+    for spec in filters:
+        if FILTER_FIELD_KIND[spec.field] is not FieldKind.OBJECT:
+            field_order = orders(spec.field.value)
+            if (found := _run(field_order, spec)) is not None:
+                runs.append((found[1] - found[0], spec, field_order, found))
+    if runs:
+        _, driver, driver_order, (low, high) = min(runs, key=lambda run: run[0])
+        others = [compile_filter(spec) for spec in filters if spec is not driver]
+        if driver_order is order and not others:
+            return order.window(start, stop, descending, low, high), high - low
+        matching = driver_order.between(low, high)
     else:
-        ordered = _ascending(account, params.sortBy, version)
-        # The sort key ends with the unique id, so the reversed ascending order is exactly the descending one.
-        matching = list(filter(_every(predicates), ordered)) if predicates else ordered
+        driver, driver_order = filters[0], None
+        others = [compile_filter(spec) for spec in filters[1:]]
+        matching = _scan(account, driver, orders)
+    if others:
+        matching = list(filter(_every(others), matching))
+    if driver_order is order:  # already in the page's order
+        total = len(matching)
         if descending:
-            total = len(matching)
-            window = matching[max(total - start - params.pageSize, 0) : max(total - start, 0)]
-            return window[::-1], total
-    return matching[start : start + params.pageSize], len(matching)
+            return matching[max(total - stop, 0) : max(total - start, 0)][::-1], total
+        return matching[start:stop], total
+    return _arrange(order, params.sortBy, matching, start, stop, descending), len(matching)
