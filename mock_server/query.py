@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from itertools import islice
+from itertools import compress, islice, repeat
 from typing import Any
 
 from bland_sms_mock.contracts.models.api import (
@@ -138,17 +138,17 @@ def _scan(account: Account, spec: Filter, orders: Callable[[str], FieldOrder]) -
     """Every conversation that passes a filter no order answers, by one pass in the fastest form for it."""
     op, want, field = spec.operator, spec.value, spec.field.value
     kind = FILTER_FIELD_KIND[spec.field]
-    if kind is FieldKind.TEXT and op in _TEXT:  # over the field's order: only the set values, read in C
+    if kind is FieldKind.TEXT and op in _TEXT:  # over the field's order: only the set values, tested in C
         values = orders(field).values
-        pairs = zip(values, map(value_getter(field), values), strict=True)
-        if op is FilterOperator.CONTAINS:
-            return [c for c, v in pairs if want in v]
-        test = _TEXT[op]
-        return [c for c, v in pairs if test(v, want)]
-    if kind is FieldKind.TIMESTAMP and op in _TEXT:  # render each second once, in order
-        test, get = _TEXT[op], operator.attrgetter(field)
-        found, second, head = [], None, ""
-        for conversation in orders(field).values:
+        test = operator.contains if op is FilterOperator.CONTAINS else _TEXT[op]
+        return list(compress(values, map(test, map(value_getter(field), values), repeat(want))))
+    if kind is FieldKind.TIMESTAMP and op in _TEXT:
+        values, get = orders(field).values, operator.attrgetter(field)
+        if op is FilterOperator.ENDS_WITH and len(want) <= len(_MILLIS[0]):  # only the milliseconds decide
+            endings = {n for n, text in enumerate(_MILLIS) if text.endswith(want)}
+            return list(compress(values, map(endings.__contains__, map(operator.mod, map(get, values), repeat(1000)))))
+        test, found, second, head = _TEXT[op], [], None, ""
+        for conversation in values:  # render each second once, in order
             now, millis = divmod(get(conversation), 1000)
             if now != second:
                 second, head = now, format_timestamp(now * 1000)[:-4]
@@ -156,16 +156,13 @@ def _scan(account: Account, spec: Filter, orders: Callable[[str], FieldOrder]) -
                 found.append(conversation)
         return found
     if kind is FieldKind.OBJECT and want:  # JSON equality implies ==: a cheap == first, then the exact test
-        name, value = next(iter(want.items())) if op is FilterOperator.CONTAINS else (None, want)
-        variables = [c.variables for c in account.conversations.values()]
-        if name is None:
-            rough = [c for c, v in zip(account.conversations.values(), variables, strict=True) if v == value]
+        conversations = account.conversations.values()
+        variables = map(operator.attrgetter("variables"), conversations)
+        if op is FilterOperator.CONTAINS:
+            name, value = next(iter(want.items()))
+            rough = compress(conversations, map(operator.eq, map(dict.get, variables, repeat(name)), repeat(value)))
         else:
-            rough = [
-                c
-                for c, v in zip(account.conversations.values(), variables, strict=True)
-                if v.get(name, _MISSING) == value
-            ]
+            rough = compress(conversations, map(operator.eq, variables, repeat(want)))
         return list(filter(compile_filter(spec), rough))
     return list(filter(compile_filter(spec), account.conversations.values()))
 
@@ -174,17 +171,24 @@ _MISSING = object()
 
 
 def _arrange(
-    order: FieldOrder, field: SortField, matching: list[Conversation], start: int, stop: int, descending: bool
+    order: FieldOrder,
+    field: SortField,
+    total: int,
+    matches: Callable[[], list[Conversation]],
+    test: Predicate,
+    start: int,
+    stop: int,
+    descending: bool,
 ) -> list[Conversation]:
-    """Page [start, stop) of `matching` in the order: sort the few, or walk the order past the many."""
-    if not matching:
+    """Page [start, stop) of the `total` conversations passing `test`, in the order: sort the few (`matches()`),
+    or walk the order testing each until the page is full when they are many.
+    """
+    if not total:
         return []
-    walked = min(len(order), stop * len(order) // len(matching) + 1)  # conversations a walk reads to fill the page
-    if len(matching) * 16 < walked:
-        ordered = sorted(matching, key=_sort_key(field), reverse=descending)
-        return ordered[start:stop]
-    wanted = set(matching)
-    return list(islice(filter(wanted.__contains__, order.walk(descending)), start, stop))
+    walked = min(len(order), stop * len(order) // total + 1)  # conversations a walk reads to fill the page
+    if total * 16 < walked:
+        return sorted(matches(), key=_sort_key(field), reverse=descending)[start:stop]
+    return list(islice(filter(test, order.walk(descending)), start, stop))
 
 
 def select(account: Account, params: ListQuery, filters: list[Filter]) -> tuple[list[Conversation], int]:
@@ -210,20 +214,27 @@ def select(account: Account, params: ListQuery, filters: list[Filter]) -> tuple[
             if (found := _run(field_order, spec)) is not None:
                 runs.append((found[1] - found[0], spec, field_order, found))
     if runs:
-        _, driver, driver_order, (low, high) = min(runs, key=lambda run: run[0])
+        total, driver, driver_order, (low, high) = min(runs, key=lambda run: run[0])
         others = [compile_filter(spec) for spec in filters if spec is not driver]
-        if driver_order is order and not others:
-            return order.window(start, stop, descending, low, high), high - low
-        matching = driver_order.between(low, high)
+        if not others:
+            if driver_order is order:
+                return order.window(start, stop, descending, low, high), total
+            test = compile_filter(driver)
+            page = _arrange(
+                order, params.sortBy, total, lambda: driver_order.between(low, high), test, start, stop, descending
+            )
+            return page, total
+        matching = list(filter(_every(others), driver_order.between(low, high)))
     else:
-        driver, driver_order = filters[0], None
-        others = [compile_filter(spec) for spec in filters[1:]]
-        matching = _scan(account, driver, orders)
-    if others:
-        matching = list(filter(_every(others), matching))
+        driver_order = None
+        matching = _scan(account, filters[0], orders)
+        if len(filters) > 1:
+            matching = list(filter(_every([compile_filter(spec) for spec in filters[1:]]), matching))
+    total = len(matching)
     if driver_order is order:  # already in the page's order
-        total = len(matching)
         if descending:
             return matching[max(total - stop, 0) : max(total - start, 0)][::-1], total
         return matching[start:stop], total
-    return _arrange(order, params.sortBy, matching, start, stop, descending), len(matching)
+    wanted = set(matching) if total > 64 else matching
+    test = wanted.__contains__
+    return _arrange(order, params.sortBy, total, lambda: matching, test, start, stop, descending), total
