@@ -147,14 +147,7 @@ def _scan(account: Account, spec: Filter, orders: Callable[[str], FieldOrder]) -
         if op is FilterOperator.ENDS_WITH and len(want) <= len(_MILLIS[0]):  # only the milliseconds decide
             endings = {n for n, text in enumerate(_MILLIS) if text.endswith(want)}
             return list(compress(values, map(endings.__contains__, map(operator.mod, map(get, values), repeat(1000)))))
-        test, found, second, head = _TEXT[op], [], None, ""
-        for conversation in values:  # render each second once, in order
-            now, millis = divmod(get(conversation), 1000)
-            if now != second:
-                second, head = now, format_timestamp(now * 1000)[:-4]
-            if test(head + _MILLIS[millis], want):
-                found.append(conversation)
-        return found
+        return _scan_instants(orders(field), op, want)
     if kind is FieldKind.OBJECT and want:  # JSON equality implies ==: a cheap == first, then the exact test
         conversations = account.conversations.values()
         variables = map(operator.attrgetter("variables"), conversations)
@@ -167,28 +160,64 @@ def _scan(account: Account, spec: Filter, orders: Callable[[str], FieldOrder]) -
     return list(filter(compile_filter(spec), account.conversations.values()))
 
 
-_MISSING = object()
+def _scan_instants(order: FieldOrder, op: FilterOperator, want: str) -> list[Conversation]:
+    """Instants whose ISO text contains or ends with `want`, one second at a time: the text of a second's
+    instants differs only in its last four characters (`mmmZ`), so a second whose text holds `want`
+    matches whole, one where no match can reach into those characters is skipped whole, and only the
+    others test their instants one by one.
+    """
+    values, test = order.values, _TEXT[op]
+    tail = len(_MILLIS[0])
+    if op is FilterOperator.CONTAINS:
+
+        def whole(head: str) -> bool:
+            return want in head
+
+        def possible(head: str) -> bool:
+            return len(want) <= tail or any(head.endswith(want[:j]) for j in range(len(want) - tail, len(want)))
+    else:
+
+        def whole(head: str) -> bool:
+            return False
+
+        def possible(head: str) -> bool:
+            return head.endswith(want[:-tail])
+
+    found: list[Conversation] = []
+    position, size = 0, len(values)
+    while position < size:
+        second = order.get(values[position]) // 1000
+        end = values.bisect_key_left(((second + 1) * 1000,))
+        head = format_timestamp(second * 1000)[:-tail]
+        if whole(head):
+            found.extend(values.islice(position, end))
+        elif possible(head):
+            found.extend(
+                c for c in values.islice(position, end) if test(head + _MILLIS[order.get(c) - second * 1000], want)
+            )
+        position = end
+    return found
 
 
 def _arrange(
-    order: FieldOrder,
-    field: SortField,
-    total: int,
-    matches: Callable[[], list[Conversation]],
-    test: Predicate,
-    start: int,
-    stop: int,
-    descending: bool,
+    order: FieldOrder, field: SortField, matching: list[Conversation], start: int, stop: int, descending: bool
 ) -> list[Conversation]:
-    """Page [start, stop) of the `total` conversations passing `test`, in the order: sort the few (`matches()`),
-    or walk the order testing each until the page is full when they are many.
+    """Page [start, stop) of `matching` in the order.
+
+    Walks the order testing membership until the page is full, reading at most 16 conversations per match
+    (matches may cluster at the far end of the order); past that budget, sorts the matches instead. Either
+    way the cost stays within a small multiple of sorting the matches, and of one pass over the order.
     """
-    if not total:
+    if not matching:
         return []
-    walked = min(len(order), stop * len(order) // total + 1)  # conversations a walk reads to fill the page
-    if total * 16 < walked:
-        return sorted(matches(), key=_sort_key(field), reverse=descending)[start:stop]
-    return list(islice(filter(test, order.walk(descending)), start, stop))
+    budget = max(len(matching) * 16, stop)
+    if budget < stop * 4:  # so few matches that a walk would read more than sorting them costs
+        return sorted(matching, key=_sort_key(field), reverse=descending)[start:stop]
+    wanted = set(matching)
+    page = list(islice(filter(wanted.__contains__, islice(order.walk(descending), budget)), start, stop))
+    if len(page) == stop - start or budget >= len(order):
+        return page
+    return sorted(matching, key=_sort_key(field), reverse=descending)[start:stop]
 
 
 def select(account: Account, params: ListQuery, filters: list[Filter]) -> tuple[list[Conversation], int]:
@@ -216,15 +245,11 @@ def select(account: Account, params: ListQuery, filters: list[Filter]) -> tuple[
     if runs:
         total, driver, driver_order, (low, high) = min(runs, key=lambda run: run[0])
         others = [compile_filter(spec) for spec in filters if spec is not driver]
-        if not others:
-            if driver_order is order:
-                return order.window(start, stop, descending, low, high), total
-            test = compile_filter(driver)
-            page = _arrange(
-                order, params.sortBy, total, lambda: driver_order.between(low, high), test, start, stop, descending
-            )
-            return page, total
-        matching = list(filter(_every(others), driver_order.between(low, high)))
+        if not others and driver_order is order:
+            return order.window(start, stop, descending, low, high), total
+        matching = driver_order.between(low, high)
+        if others:
+            matching = list(filter(_every(others), matching))
     else:
         driver_order = None
         matching = _scan(account, filters[0], orders)
@@ -235,6 +260,4 @@ def select(account: Account, params: ListQuery, filters: list[Filter]) -> tuple[
         if descending:
             return matching[max(total - stop, 0) : max(total - start, 0)][::-1], total
         return matching[start:stop], total
-    wanted = set(matching) if total > 64 else matching
-    test = wanted.__contains__
-    return _arrange(order, params.sortBy, total, lambda: matching, test, start, stop, descending), total
+    return _arrange(order, params.sortBy, matching, start, stop, descending), total

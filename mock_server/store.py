@@ -133,7 +133,7 @@ class Store:
         cost one pass and a sort per order in use, not a million insertions.
         """
         state = self.state
-        batches: dict[int, tuple[Account, list[Conversation]]] = {}
+        batches: dict[Account, list[Conversation]] = {}
         highest = state.last_message_id
         for account, conversation in loaded:
             account.conversations[conversation.id] = conversation
@@ -141,16 +141,18 @@ class Store:
                 account.active[(conversation.user_number, conversation.agent_number)] = conversation
             state.conversations[conversation.id] = conversation
             state.owner[conversation.id] = account
-            batches.setdefault(id(account), (account, []))[1].append(conversation)
+            if (batch := batches.get(account)) is None:
+                batch = batches[account] = []
+            batch.append(conversation)
             for message in conversation.messages:
-                if message.id.isdigit():
-                    highest = max(highest, int(message.id))
+                if message.id.isdigit() and int(message.id) > highest:
+                    highest = int(message.id)
             if conversation.warning_due is not None or conversation.timeout_due is not None:
                 for kind, due in (("warning", conversation.warning_due), ("timeout", conversation.timeout_due)):
                     if due is not None:
                         state.timers.schedule(due, conversation.id, kind, conversation.generation)
         state.last_message_id = highest
-        for account, conversations in batches.values():
+        for account, conversations in batches.items():
             account.orders.add_all(conversations)
         self.version += 1
 

@@ -37,7 +37,7 @@ INSTANTS = [  # the instants writes happen at (the clock moves by whole seconds)
     for m, s in [(0, 0), (0, 1), (0, 31), (2, 11), (10, 1), (15, 1)]
     for fraction in ("", ".0005", ".000999")
 ] + ["2026-01-05T09:00:00.9995Z", "2026-01-05T09:00:30.9999Z"]
-INSTANT_TEXT = ["2026-01-05T09:1", "2026-01-05T09:0", ":00.", "0Z", "5T09", "T10", "2026"]
+INSTANT_TEXT = ["2026-01-05T09:1", "2026-01-05T09:0", ":00.", "0Z", "5T09", "T10", "2026", "1.000Z", "01.00", "0:01.0"]
 
 values = {
     FieldKind.TEXT: st.sampled_from(TEXT),
@@ -196,3 +196,16 @@ def test_instant_filters_round_sub_millisecond_bounds_like_brute_force() -> None
                 assert ([item["id"] for item in items], total) == _expected(account, query, specs), raw
                 matched.add(total)
     assert matched == {0, 1, 2, 3}  # the bounds fell on both sides of the stored instants
+    for operator, text, count in [
+        ("contains", "0:00.00", 3),  # across the second's text and its milliseconds
+        ("contains", "T09:00:00", 3),  # within the second's text
+        ("contains", ":00.001", 1),
+        ("endsWith", "00.001Z", 1),
+        ("endsWith", "2Z", 1),
+        ("contains", "T10", 0),
+    ]:
+        raw = [{"field": "created_at", "operator": operator, "value": text}]
+        query, specs = ListQuery(pageSize=10), parse_filters(json.dumps(raw))
+        items, total = store.list(account, query, specs)
+        assert ([item["id"] for item in items], total) == _expected(account, query, specs), raw
+        assert total == count, raw
