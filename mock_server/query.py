@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
+from functools import partial
 from itertools import compress, islice, repeat
 from typing import Any
 
@@ -199,25 +200,46 @@ def _scan_instants(order: FieldOrder, op: FilterOperator, want: str) -> list[Con
     return found
 
 
-def _arrange(
-    order: FieldOrder, field: SortField, matching: list[Conversation], start: int, stop: int, descending: bool
-) -> list[Conversation]:
-    """Page [start, stop) of `matching` in the order.
+_SET_AT_MOST = 4096
+"""Up to this many matches, a page walk tests membership in a set of them; past it, it runs the filters
+(building a set of tens of thousands of conversations costs more than testing the few a page walk reads)."""
 
-    Walks the order testing membership until the page is full, reading at most 16 conversations per match
-    (matches may cluster at the far end of the order); past that budget, sorts the matches instead. Either
-    way the cost stays within a small multiple of sorting the matches, and of one pass over the order.
+
+def _cheap(spec: Filter) -> bool:
+    """Whether a filter's predicate is cheap enough to run on every conversation a page walk reads."""
+    kind = FILTER_FIELD_KIND[spec.field]
+    return kind is not FieldKind.OBJECT and not (kind is FieldKind.TIMESTAMP and spec.operator in _TEXT)
+
+
+def _arrange(
+    order: FieldOrder,
+    field: SortField,
+    filters: list[Filter],
+    total: int,
+    matches: Callable[[], list[Conversation]],
+    start: int,
+    stop: int,
+    descending: bool,
+) -> list[Conversation]:
+    """Page [start, stop) of the `total` conversations passing `filters` (listed by `matches()`), in the order.
+
+    Walks the order until the page is full, reading at most 16 conversations per match (matches may
+    cluster at the far end of the order); past that budget, or when the matches are few, sorts them instead.
+    Either way the cost stays within a small multiple of sorting the matches, and of one pass over the order.
     """
-    if not matching:
+    if not total:
         return []
-    budget = max(len(matching) * 16, stop)
+    budget = max(total * 16, stop)
     if budget < stop * 4:  # so few matches that a walk would read more than sorting them costs
-        return sorted(matching, key=_sort_key(field), reverse=descending)[start:stop]
-    wanted = set(matching)
-    page = list(islice(filter(wanted.__contains__, islice(order.walk(descending), budget)), start, stop))
+        return sorted(matches(), key=_sort_key(field), reverse=descending)[start:stop]
+    if total > _SET_AT_MOST and all(_cheap(spec) for spec in filters):
+        test = _every([compile_filter(spec) for spec in filters])
+    else:
+        test = set(matches()).__contains__
+    page = list(islice(filter(test, islice(order.walk(descending), budget)), start, stop))
     if len(page) == stop - start or budget >= len(order):
         return page
-    return sorted(matching, key=_sort_key(field), reverse=descending)[start:stop]
+    return sorted(matches(), key=_sort_key(field), reverse=descending)[start:stop]
 
 
 def select(account: Account, params: ListQuery, filters: list[Filter]) -> tuple[list[Conversation], int]:
@@ -245,11 +267,12 @@ def select(account: Account, params: ListQuery, filters: list[Filter]) -> tuple[
     if runs:
         total, driver, driver_order, (low, high) = min(runs, key=lambda run: run[0])
         others = [compile_filter(spec) for spec in filters if spec is not driver]
-        if not others and driver_order is order:
-            return order.window(start, stop, descending, low, high), total
-        matching = driver_order.between(low, high)
-        if others:
-            matching = list(filter(_every(others), matching))
+        if not others:
+            if driver_order is order:
+                return order.window(start, stop, descending, low, high), total
+            matches = partial(driver_order.between, low, high)
+            return _arrange(order, params.sortBy, filters, total, matches, start, stop, descending), total
+        matching = list(filter(_every(others), driver_order.between(low, high)))
     else:
         driver_order = None
         matching = _scan(account, filters[0], orders)
@@ -260,4 +283,5 @@ def select(account: Account, params: ListQuery, filters: list[Filter]) -> tuple[
         if descending:
             return matching[max(total - stop, 0) : max(total - start, 0)][::-1], total
         return matching[start:stop], total
-    return _arrange(order, params.sortBy, matching, start, stop, descending), total
+    page = _arrange(order, params.sortBy, filters, total, lambda: matching, start, stop, descending)
+    return page, total
