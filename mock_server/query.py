@@ -273,8 +273,11 @@ def select(account: Account, params: ListQuery, filters: list[Filter]) -> tuple[
             field_order = orders(spec.field.value)
             if (found := _run(field_order, spec)) is not None:
                 runs.append((found[1] - found[0], spec, field_order, found))
-    if runs:
-        total, driver, driver_order, (low, high) = min(runs, key=lambda run: run[0])
+    unanswered = [spec for spec in filters if all(spec is not run[1] for run in runs)]
+    shortest = min(runs, key=lambda run: run[0]) if runs else None
+    # A run drives unless it holds much of the account and a filter no order answers can make one fast pass.
+    if shortest is not None and (not unanswered or shortest[0] * 8 <= len(account.conversations)):
+        total, driver, driver_order, (low, high) = shortest
         others = [compile_filter(spec) for spec in filters if spec is not driver]
         if not others:
             if driver_order is order:
@@ -283,10 +286,10 @@ def select(account: Account, params: ListQuery, filters: list[Filter]) -> tuple[
             return _arrange(order, params.sortBy, filters, total, matches, start, stop, descending), total
         matching = list(filter(_every(others), driver_order.between(low, high)))
     else:
-        driver_order = None
-        matching = _scan(account, filters[0], orders)
-        if len(filters) > 1:
-            matching = list(filter(_every([compile_filter(spec) for spec in filters[1:]]), matching))
+        driver, driver_order = unanswered[0], None
+        matching = _scan(account, driver, orders)
+        if others := [compile_filter(spec) for spec in filters if spec is not driver]:
+            matching = list(filter(_every(others), matching))
     total = len(matching)
     if driver_order is order:  # already in the page's order
         if descending:
