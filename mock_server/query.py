@@ -1,13 +1,16 @@
 """Filter, sort and paginate one account's conversations, fast.
 
-The default order (`created_at desc`) reads the account's creation index and sorts nothing; other
-orders sort only the conversations that passed the filters.
+Every order is read from the account's sorted orders (`orders.py`), kept current on every write: a list
+sorts nothing. Filters an order answers (ranges, equalities, prefixes, nulls) find their matches by
+binary search; the others make one pass over the conversations, in the cheapest form for their kind.
 """
 
 from __future__ import annotations
 
 import operator
 from collections.abc import Callable
+from functools import partial
+from itertools import compress, islice, repeat
 from typing import Any
 
 from bland_sms_mock.contracts.models.api import (
@@ -21,6 +24,7 @@ from bland_sms_mock.contracts.models.api import (
     format_timestamp,
     to_epoch_us,
 )
+from bland_sms_mock.mock_server.orders import FieldOrder, value_getter
 from bland_sms_mock.mock_server.state import Account, Conversation
 
 Predicate = Callable[[Conversation], bool]
@@ -39,12 +43,6 @@ _TEXT = {
 }
 
 
-def _getter(field: str) -> Callable[[Conversation], Any]:
-    if field == "message_count":
-        return lambda c: len(c.messages)
-    return operator.attrgetter(field)
-
-
 def json_equal(a: Any, b: Any) -> bool:
     """JSON equality: booleans are not numbers, 1 equals 1.0, objects and arrays compare deeply."""
     if isinstance(a, bool) or isinstance(b, bool):
@@ -60,7 +58,7 @@ def json_equal(a: Any, b: Any) -> bool:
 
 def compile_filter(spec: Filter) -> Predicate:
     """Turn one typed filter into a predicate over conversations."""
-    get = _getter(spec.field.value)
+    get = value_getter(spec.field.value)
     op, want = spec.operator, spec.value
     kind = FILTER_FIELD_KIND[spec.field]
     if want is None:  # only `eq null` gets here
@@ -85,8 +83,8 @@ def compile_filter(spec: Filter) -> Predicate:
 
 
 def _sort_key(field: SortField) -> Callable[[Conversation], tuple]:
-    """Key with nulls larger than any value and the id as the tie-break [mock]."""
-    get = _getter(field.value)
+    """Key with nulls larger than any value and the id as the tie-break [mock] (the orders' own order)."""
+    get = value_getter(field.value)
 
     def key(conversation: Conversation) -> tuple:
         value = get(conversation)
@@ -105,44 +103,202 @@ def _every(predicates: list[Predicate]) -> Predicate:
     return lambda c: all(p(c) for p in predicates)
 
 
-def _ascending(account: Account, field: SortField, version: int | None) -> list[Conversation]:
-    """The account's conversations sorted ascending by `field`, kept on the account until the store changes."""
-    cached = account.orders.get(field)
-    if version is not None and cached is not None and cached[0] == version:
-        return cached[1]
-    ordered = sorted(account.conversations.values(), key=_sort_key(field))
-    if version is not None:
-        account.orders = {f: entry for f, entry in account.orders.items() if entry[0] == version}
-        account.orders[field] = (version, ordered)
-    return ordered
+_FIRST_MS, _LAST_MS = -30_610_224_000_000, 253_402_300_799_999
+"""Instants from year 1000 to 9999: their ISO text is fixed-width, so it sorts as they do."""
+_MILLIS = [f"{n:03d}Z" for n in range(1000)]
 
 
-def select(
-    account: Account, params: ListQuery, filters: list[Filter], version: int | None = None
-) -> tuple[list[Conversation], int]:
+def _run(order: FieldOrder, spec: Filter) -> tuple[int, int] | None:
+    """The filter's matches as a run of ascending positions of the field's order, when an order answers it."""
+    op, want = spec.operator, spec.value
+    kind = FILTER_FIELD_KIND[spec.field]
+    if want is None:
+        return order.nulls_run()
+    if kind is FieldKind.TIMESTAMP:
+        if op is FilterOperator.STARTS_WITH:
+            values = order.values
+            if not values or order.get(values[0]) < _FIRST_MS or order.get(values[-1]) > _LAST_MS:
+                return None
+            return order.text_run(format_timestamp, want)
+        if op in _TEXT:
+            return None
+        us = to_epoch_us(want)  # a stored instant in ms compares as ms * 1000 with the filter's microseconds
+        if op is FilterOperator.EQ:
+            return order.run("eq", us // 1000) if us % 1000 == 0 else (0, 0)
+        floor, ceiling = us // 1000, -(-us // 1000)
+        bound = {FilterOperator.GT: floor, FilterOperator.GTE: ceiling, FilterOperator.LT: ceiling}
+        return order.run(op.value, bound.get(op, floor))
+    if op is FilterOperator.STARTS_WITH:
+        return order.prefix_run(want)
+    if op in _TEXT:
+        return None
+    return order.run(op.value, want)
+
+
+def _scan(account: Account, spec: Filter, orders: Callable[[str], FieldOrder]) -> list[Conversation]:
+    """Every conversation that passes a filter no order answers, by one pass in the fastest form for it."""
+    op, want, field = spec.operator, spec.value, spec.field.value
+    kind = FILTER_FIELD_KIND[spec.field]
+    if kind is FieldKind.TEXT and op in _TEXT:
+        # In creation order, which is the order the conversations lie in memory: a pass in a field's sorted
+        # order would jump across the heap and run several times slower on a big account.
+        conversations = account.conversations.values()
+        pairs = zip(conversations, map(value_getter(field), conversations), strict=True)
+        if op is FilterOperator.CONTAINS:
+            return [c for c, v in pairs if v is not None and want in v]
+        size = len(want)
+        if not size:
+            return [c for c, v in pairs if v is not None]
+        if op is FilterOperator.STARTS_WITH:
+            return [c for c, v in pairs if v is not None and v[:size] == want]
+        return [c for c, v in pairs if v is not None and v[-size:] == want]
+    if kind is FieldKind.TIMESTAMP and op in _TEXT:
+        values, get = orders(field).values, operator.attrgetter(field)
+        if op is FilterOperator.ENDS_WITH and len(want) <= len(_MILLIS[0]):  # only the milliseconds decide
+            endings = {n for n, text in enumerate(_MILLIS) if text.endswith(want)}
+            return list(compress(values, map(endings.__contains__, map(operator.mod, map(get, values), repeat(1000)))))
+        return _scan_instants(orders(field), op, want)
+    if kind is FieldKind.OBJECT and want:  # JSON equality implies ==: a cheap == first, then the exact test
+        conversations = account.conversations.values()
+        variables = map(operator.attrgetter("variables"), conversations)
+        if op is FilterOperator.CONTAINS:
+            name, value = next(iter(want.items()))
+            rough = compress(conversations, map(operator.eq, map(dict.get, variables, repeat(name)), repeat(value)))
+        else:
+            rough = compress(conversations, map(operator.eq, variables, repeat(want)))
+        return list(filter(compile_filter(spec), rough))
+    return list(filter(compile_filter(spec), account.conversations.values()))
+
+
+def _scan_instants(order: FieldOrder, op: FilterOperator, want: str) -> list[Conversation]:
+    """Instants whose ISO text contains or ends with `want`, one second at a time: the text of a second's
+    instants differs only in its last four characters (`mmmZ`), so a second whose text holds `want`
+    matches whole, one where no match can reach into those characters is skipped whole, and only the
+    others test their instants one by one.
+    """
+    values, test = order.values, _TEXT[op]
+    tail = len(_MILLIS[0])
+    if op is FilterOperator.CONTAINS:
+
+        def whole(head: str) -> bool:
+            return want in head
+
+        def possible(head: str) -> bool:
+            return len(want) <= tail or any(head.endswith(want[:j]) for j in range(len(want) - tail, len(want)))
+    else:
+
+        def whole(head: str) -> bool:
+            return False
+
+        def possible(head: str) -> bool:
+            return head.endswith(want[:-tail])
+
+    found: list[Conversation] = []
+    position, size = 0, len(values)
+    while position < size:
+        second = order.get(values[position]) // 1000
+        end = values.bisect_key_left(((second + 1) * 1000,))
+        head = format_timestamp(second * 1000)[:-tail]
+        if whole(head):
+            found.extend(values.islice(position, end))
+        elif possible(head):
+            found.extend(
+                c for c in values.islice(position, end) if test(head + _MILLIS[order.get(c) - second * 1000], want)
+            )
+        position = end
+    return found
+
+
+_SET_AT_MOST = 4096
+"""Up to this many matches, a page walk tests membership in a set of them; past it, it runs the filters
+(building a set of tens of thousands of conversations costs more than testing the few a page walk reads)."""
+
+
+def _cheap(spec: Filter) -> bool:
+    """Whether a filter's predicate is cheap enough to run on every conversation a page walk reads."""
+    kind = FILTER_FIELD_KIND[spec.field]
+    return kind is not FieldKind.OBJECT and not (kind is FieldKind.TIMESTAMP and spec.operator in _TEXT)
+
+
+def _arrange(
+    order: FieldOrder,
+    field: SortField,
+    filters: list[Filter],
+    total: int,
+    matches: Callable[[], list[Conversation]],
+    start: int,
+    stop: int,
+    descending: bool,
+) -> list[Conversation]:
+    """Page [start, stop) of the `total` conversations passing `filters` (listed by `matches()`), in the order.
+
+    Walks the order until the page is full, reading at most 16 conversations per match (matches may
+    cluster at the far end of the order); past that budget, or when the matches are few, sorts them instead.
+    Either way the cost stays within a small multiple of sorting the matches, and of one pass over the order.
+    """
+    if not total:
+        return []
+    budget = max(total * 16, stop)
+    if budget < stop * 4:  # so few matches that a walk would read more than sorting them costs
+        return sorted(matches(), key=_sort_key(field), reverse=descending)[start:stop]
+    walk = islice(order.walk(descending), budget)
+    found: list[Conversation] = []
+    if total > _SET_AT_MOST and all(_cheap(spec) for spec in filters):
+        # Run the filters over twice the stretch evenly spread matches would fill the page in; matches
+        # clustered further on are then found by membership in a set of them, cheaper per conversation read.
+        expected = 2 * stop * len(order) // total + 64
+        found = list(filter(_every([compile_filter(spec) for spec in filters]), islice(walk, expected)))
+        if len(found) >= stop:
+            return found[start:stop]
+    found += islice(filter(set(matches()).__contains__, walk), stop - len(found))
+    if len(found) >= stop or budget >= len(order):
+        return found[start:stop]
+    return sorted(matches(), key=_sort_key(field), reverse=descending)[start:stop]
+
+
+def select(account: Account, params: ListQuery, filters: list[Filter]) -> tuple[list[Conversation], int]:
     """Return one page of matching conversations in order, and the number that match in all.
 
-    `version` is the store's change counter; with it, orders other than the default are cached between calls.
+    The page is read from the account's order by `sortBy`; the filter with the fewest matches that an order
+    answers (a range, an equality, a prefix, a null) picks the candidates, and the other filters test them.
     """
     start = (params.page - 1) * params.pageSize
+    stop = start + params.pageSize
     descending = params.sortDir is SortDir.DESC
-    predicates = [compile_filter(f) for f in filters]
-    if params.sortBy is SortField.CREATED_AT:
-        index = account.by_created
-        if not predicates:
-            size = len(index)
-            stop = start + params.pageSize
-            if descending:  # islice(a, b, reverse=True) walks [a:b] backwards, so mirror the window
-                return list(index.islice(max(size - stop, 0), max(size - start, 0), reverse=True)), size
-            return list(index.islice(start, stop)), size
-        ordered = reversed(index) if descending else iter(index)
-        matching = list(filter(_every(predicates), ordered))
+
+    def orders(field: str) -> FieldOrder:
+        return account.orders.get(field, account.conversations.values)
+
+    order = orders(params.sortBy.value)
+    if not filters:
+        return order.window(start, stop, descending), len(order)
+    runs = []
+    for spec in filters:
+        if FILTER_FIELD_KIND[spec.field] is not FieldKind.OBJECT:
+            field_order = orders(spec.field.value)
+            if (found := _run(field_order, spec)) is not None:
+                runs.append((found[1] - found[0], spec, field_order, found))
+    unanswered = [spec for spec in filters if all(spec is not run[1] for run in runs)]
+    shortest = min(runs, key=lambda run: run[0]) if runs else None
+    # A run drives unless it holds much of the account and a filter no order answers can make one fast pass.
+    if shortest is not None and (not unanswered or shortest[0] * 8 <= len(account.conversations)):
+        total, driver, driver_order, (low, high) = shortest
+        others = [compile_filter(spec) for spec in filters if spec is not driver]
+        if not others:
+            if driver_order is order:
+                return order.window(start, stop, descending, low, high), total
+            matches = partial(driver_order.between, low, high)
+            return _arrange(order, params.sortBy, filters, total, matches, start, stop, descending), total
+        matching = list(filter(_every(others), driver_order.between(low, high)))
     else:
-        ordered = _ascending(account, params.sortBy, version)
-        # The sort key ends with the unique id, so the reversed ascending order is exactly the descending one.
-        matching = list(filter(_every(predicates), ordered)) if predicates else ordered
+        driver, driver_order = unanswered[0], None
+        matching = _scan(account, driver, orders)
+        if others := [compile_filter(spec) for spec in filters if spec is not driver]:
+            matching = list(filter(_every(others), matching))
+    total = len(matching)
+    if driver_order is order:  # already in the page's order
         if descending:
-            total = len(matching)
-            window = matching[max(total - start - params.pageSize, 0) : max(total - start, 0)]
-            return window[::-1], total
-    return matching[start : start + params.pageSize], len(matching)
+            return matching[max(total - stop, 0) : max(total - start, 0)][::-1], total
+        return matching[start:stop], total
+    page = _arrange(order, params.sortBy, filters, total, lambda: matching, start, stop, descending)
+    return page, total

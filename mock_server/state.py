@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bland_sms_mock.contracts.models.api import TIMEOUT_SETTINGS, SmsConfig, format_timestamp
+from bland_sms_mock.mock_server.orders import Orders
 from bland_sms_mock.mock_server.timers import TimerQueue
 from sortedcontainers import SortedKeyList
 
@@ -83,10 +84,6 @@ class Conversation:
         return None
 
 
-def _by_created(conversation: Conversation) -> tuple[int, str]:
-    return (conversation.created_at, conversation.id)
-
-
 @dataclass(eq=False)
 class Account:
     """An account: its keys, its agent numbers, and its conversations indexed for the list endpoint."""
@@ -97,15 +94,19 @@ class Account:
     from_config: bool = True
     conversations: dict[str, Conversation] = field(default_factory=dict)
     active: dict[tuple[str, str], Conversation] = field(default_factory=dict)
-    by_created: SortedKeyList = field(default_factory=lambda: SortedKeyList(key=_by_created))
-    orders: dict[str, tuple[int, list[Conversation]]] = field(default_factory=dict)
-    """Ascending orders by sort key, each valid while the store's version is the one it was built at."""
+    orders: Orders = field(default_factory=Orders)
+    """The conversations sorted by each list field in use, kept current by the store on every write."""
     webhook_secret: str | None = None
     """Key of the `X-Webhook-Signature` of the account's webhooks; derived from the name when not given."""
 
     def __post_init__(self) -> None:
         if not self.webhook_secret:
             self.webhook_secret = default_webhook_secret(self.name)
+
+    @property
+    def by_created(self) -> SortedKeyList:
+        """The conversations oldest first (by created_at, then id)."""
+        return self.orders.created.values
 
     def without_conversations(self) -> Account:
         """The same account (keys, numbers and their settings, webhook secret) with no conversations."""

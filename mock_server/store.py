@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from bland_sms_mock.contracts.models.api import (
@@ -121,19 +123,52 @@ class Store:
         self.version += 1
 
     def adopt(self, account: Account, conversation: Conversation) -> None:
-        """Index a loaded conversation under its account and schedule its pending timers (caller holds the lock)."""
-        account.conversations[conversation.id] = conversation
-        if conversation.is_active:
-            account.active[(conversation.user_number, conversation.agent_number)] = conversation
-        account.by_created.add(conversation)
-        self.state.conversations[conversation.id] = conversation
-        self.state.owner[conversation.id] = account
-        for message in conversation.messages:
-            self.state.note_message_id(message.id)
-        for kind, due in (("warning", conversation.warning_due), ("timeout", conversation.timeout_due)):
-            if due is not None:
-                self.state.timers.schedule(due, conversation.id, kind, conversation.generation)
+        """Index one loaded conversation under its account (caller holds the lock); see `adopt_all`."""
+        self.adopt_all([(account, conversation)])
+
+    def adopt_all(self, loaded: Iterable[tuple[Account, Conversation]]) -> None:
+        """Index loaded conversations under their accounts and schedule their pending timers (caller holds the lock).
+
+        The seeding path: each account's orders take the whole batch in one sort, so a million conversations
+        cost one pass and a sort per order in use, not a million insertions.
+        """
+        state = self.state
+        batches: dict[Account, list[Conversation]] = {}
+        highest = state.last_message_id
+        for account, conversation in loaded:
+            account.conversations[conversation.id] = conversation
+            if conversation.is_active:
+                account.active[(conversation.user_number, conversation.agent_number)] = conversation
+            state.conversations[conversation.id] = conversation
+            state.owner[conversation.id] = account
+            if (batch := batches.get(account)) is None:
+                batch = batches[account] = []
+            batch.append(conversation)
+            for message in conversation.messages:
+                if message.id.isdigit() and int(message.id) > highest:
+                    highest = int(message.id)
+            if conversation.warning_due is not None or conversation.timeout_due is not None:
+                for kind, due in (("warning", conversation.warning_due), ("timeout", conversation.timeout_due)):
+                    if due is not None:
+                        state.timers.schedule(due, conversation.id, kind, conversation.generation)
+        state.last_message_id = highest
+        for account, conversations in batches.items():
+            account.orders.add_all(conversations)
         self.version += 1
+
+    @contextmanager
+    def _changing(self, conversation: Conversation) -> Iterator[None]:
+        """Around every change of a stored conversation: out of its account's orders before, back in after.
+
+        The one place that keeps the orders current: a change of a field a list sorts or filters by goes
+        through here (the orders find a conversation by the values it was inserted with).
+        """
+        orders = self.state.owner[conversation.id].orders
+        orders.detach(conversation)
+        try:
+            yield
+        finally:
+            orders.attach(conversation)
 
     def new_message_id(self) -> str:
         """A fresh message id (for messages loaded without one)."""
@@ -219,14 +254,15 @@ class Store:
             conversation = self.state.conversations.get(timer.conversation_id)
             if conversation is None or conversation.generation != timer.generation or not conversation.is_active:
                 continue
-            if timer.kind == "warning":
-                conversation.warning_due = None
-                self._append_timer_message(conversation, MessageKind.WARNING, "warning_message", timer.due_ms)
-            else:
-                self._append_timer_message(conversation, MessageKind.TIMEOUT, "timeout_message", timer.due_ms)
-                self._end(conversation, timer.due_ms)
-                conversation.timed_out_at = timer.due_ms
-                self._status_event(conversation, "timeout", timer.due_ms)
+            with self._changing(conversation):
+                if timer.kind == "warning":
+                    conversation.warning_due = None
+                    self._append_timer_message(conversation, MessageKind.WARNING, "warning_message", timer.due_ms)
+                else:
+                    self._append_timer_message(conversation, MessageKind.TIMEOUT, "timeout_message", timer.due_ms)
+                    self._end(conversation, timer.due_ms)
+                    conversation.timed_out_at = timer.due_ms
+                    self._status_event(conversation, "timeout", timer.due_ms)
             fired.append(Fired(conversation.id, timer.kind, timer.due_ms))
         if fired:
             self.version += 1
@@ -259,6 +295,7 @@ class Store:
         conversation.warning_due = conversation.timeout_due = None
 
     def _end(self, conversation: Conversation, at_ms: int) -> None:
+        """Make a conversation inactive (inside `_changing`)."""
         self._cancel_timers(conversation)
         conversation.is_active = False
         conversation.updated_at = at_ms
@@ -267,6 +304,7 @@ class Store:
             del account.active[(conversation.user_number, conversation.agent_number)]
 
     def _append(self, conversation: Conversation, message: Message) -> None:
+        """Add a message to a conversation's history (inside `_changing`)."""
         conversation.messages.append(message)
         conversation.updated_at = message.created_at
         if (url := self._webhook_url(conversation)) is not None:
@@ -383,23 +421,25 @@ class Store:
         self._check_limits(account, continuing)
 
         if current is not None and continuing is None:
-            self._end(current, now)
+            with self._changing(current):
+                self._end(current, now)
             self._status_event(current, "inactive", now)
         conversation = continuing or self._open(account, request.user_number, request.agent_number, sms_config, now)
-        for setting in TIMEOUT_SETTINGS:
-            if (value := getattr(request, setting)) is not None:
-                setattr(conversation, setting, value)
-        for name, value in [*pathway.items(), *(extras or {}).items()]:
-            if value is not None:
-                setattr(conversation, name, value)
-        if request.request_data:
-            conversation.variables.update(request.request_data)
-        message = Message(self.state.new_message_id(), sender, MessageKind.MESSAGE, text, sid, now)
-        self._append(conversation, message)
-        if sender == Sender.AGENT:
-            self._start_timers(conversation, now)
-        else:
-            self._cancel_timers(conversation)
+        with self._changing(conversation):
+            for setting in TIMEOUT_SETTINGS:
+                if (value := getattr(request, setting)) is not None:
+                    setattr(conversation, setting, value)
+            for name, value in [*pathway.items(), *(extras or {}).items()]:
+                if value is not None:
+                    setattr(conversation, name, value)
+            if request.request_data:
+                conversation.variables.update(request.request_data)
+            message = Message(self.state.new_message_id(), sender, MessageKind.MESSAGE, text, sid, now)
+            self._append(conversation, message)
+            if sender == Sender.AGENT:
+                self._start_timers(conversation, now)
+            else:
+                self._cancel_timers(conversation)
         self.version += 1
         return conversation, message
 
@@ -442,7 +482,7 @@ class Store:
         """One page of the account's conversations as list items, and how many match in all."""
         with self.lock:
             self._fire_until(self.clock.now_ms())
-            page, total = query.select(account, params, filters, self.version)
+            page, total = query.select(account, params, filters)
             return [views.item(c) for c in page], total
 
     def conversation(self, account: Account, conversation_id: str) -> Conversation:
@@ -494,13 +534,15 @@ class Store:
                         ErrorCode.CONVERSATION_CONFLICT,
                         f"is_active: {pair[0]} and {pair[1]} already have an active conversation ({other.id})",
                     )
-                conversation.is_active = True
-                conversation.timed_out_at = None  # it answers again (the reference: set means it does not)
-                conversation.updated_at = now
+                with self._changing(conversation):
+                    conversation.is_active = True
+                    conversation.timed_out_at = None  # it answers again (the reference: set means it does not)
+                    conversation.updated_at = now
                 account.active[pair] = conversation
                 self._status_event(conversation, "active", now)
             elif not is_active and conversation.is_active:
-                self._end(conversation, now)
+                with self._changing(conversation):
+                    self._end(conversation, now)
                 self._status_event(conversation, "ended", now)
             self.version += 1
             return views.updated(conversation)
@@ -518,7 +560,7 @@ class Store:
             if account.active.get(pair) is conversation:
                 del account.active[pair]
             del account.conversations[conversation.id]
-            account.by_created.remove(conversation)
+            account.orders.remove(conversation)
             del self.state.conversations[conversation.id]
             del self.state.owner[conversation.id]
             self.state.bury(account, views.tombstone(conversation, self.clock.now_ms()))
@@ -545,7 +587,8 @@ class Store:
             kept = [m for m in conversation.messages if m.id not in wanted]
             removed = len(conversation.messages) - len(kept)
             if removed:
-                conversation.messages = kept
+                with self._changing(conversation):
+                    conversation.messages = kept
                 self.version += 1
             return removed
 
