@@ -211,8 +211,7 @@ def seed(store: Store, snapshot: Snapshot, timings: dict[str, float] | None = No
 
 def _adopt(store: Store, built: list[tuple[Account, Conversation]]) -> None:
     """Index loaded conversations, then give ids to the messages that came without one."""
-    for account, conversation in built:
-        store.adopt(account, conversation)
+    store.adopt_all(built)
     for _, conversation in built:
         for message in conversation.messages:
             message.id = message.id or store.new_message_id()
