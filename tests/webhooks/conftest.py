@@ -20,12 +20,19 @@ OUR_THREADS = ("bland-sms-mock:webhook", "webhook-receiver")
 
 @pytest.fixture(autouse=True)
 def no_thread_left_behind() -> Iterator[None]:
-    """Fail a test that leaves a webhook or receiver thread running after its fixtures are torn down."""
+    """Fail a test that leaves a webhook or receiver thread running after its fixtures are torn down.
+
+    Only threads the test started count: a test of another folder run earlier in the same worker process
+    may have left a mock of its own unstopped.
+    """
+    before = set(threading.enumerate())
+
+    def ours() -> list[str]:
+        return [t.name for t in threading.enumerate() if t.name.startswith(OUR_THREADS) and t not in before]
+
     yield
     deadline = time.monotonic() + 2
-    while (left := [t.name for t in threading.enumerate() if t.name.startswith(OUR_THREADS)]) and (
-        time.monotonic() < deadline
-    ):
+    while (left := ours()) and time.monotonic() < deadline:
         time.sleep(0.02)
     assert not left, f"threads still running: {left}"
 
