@@ -54,3 +54,46 @@ def test_descending_pages_mirror_ascending_pages() -> None:
         filters='[{"field":"user_number","operator":"contains","value":"0000"}]',
     )
     assert filtered == [u for u in sorted(users, reverse=True) if "0000" in u][2:4]
+
+
+def _delete(client, conversation_id: str) -> None:
+    response = client.delete(f"/v1/sms/conversations/{conversation_id}", headers=KEY)
+    assert response.status_code == 200, response.json
+
+
+def test_text_search_follows_creates_and_deletes_past_half_the_account() -> None:
+    """A `contains`/`endsWith` search sees new conversations and forgets deleted ones, also after most are gone."""
+    client = create_app(CONFIG).test_client()
+    users = [f"+1555000{n:04d}" for n in range(150)]
+    for user in users[:100]:
+        _create(client, user)
+    ends_with_7 = '[{"field":"user_number","operator":"endsWith","value":"7"}]'
+    # (created in one instant: the id orders them, so compare as sets)
+    assert sorted(_users(client, filters=ends_with_7, pageSize="100")) == [u for u in users[:100] if u.endswith("7")]
+    for user in users[100:]:  # arrive after the search built its column
+        _create(client, user)
+    listed = client.get("/v1/sms/conversations", query_string={"pageSize": "200"}, headers=KEY).json["data"]
+    by_user = {c["user_number"]: c["id"] for c in listed}
+    for user in users[:120]:  # past half the account: the column starts afresh
+        _delete(client, by_user[user])
+    left = users[120:]
+    assert sorted(_users(client, filters=ends_with_7, pageSize="100")) == [u for u in left if u.endswith("7")]
+    contains = '[{"field":"user_number","operator":"contains","value":"014"}]'
+    assert sorted(_users(client, filters=contains, pageSize="100")) == [u for u in left if "014" in u]
+
+
+def test_text_search_and_variables_follow_changes_of_a_conversation() -> None:
+    """After a `contains` filter on a changeable field or on `variables` was used, a later change is found."""
+    client = create_app(CONFIG).test_client()
+    _create(client, "+15550000001")
+    node = '[{"field":"current_node_id","operator":"contains","value":"öd"}]'
+    campaign = '[{"field":"variables","operator":"contains","value":{"campaign":1}}]'
+    assert _users(client, filters=node) == [] and _users(client, filters=campaign) == []
+    body = {"user_number": "+15550000001", "agent_number": AGENT, "start_node_id": "nöde"}
+    assert client.post("/v1/sms/send", json=body, headers=KEY).status_code == 200
+    assert _users(client, filters=node) == ["+15550000001"]
+    body = {"user_number": "+15550000001", "agent_number": AGENT, "message": "hi", "request_data": {"campaign": 1.0}}
+    assert client.post("/v1/sms/create", json=body, headers=KEY).status_code == 200
+    assert _users(client, filters=campaign) == ["+15550000001"]
+    true = '[{"field":"variables","operator":"eq","value":{"campaign":true}}]'
+    assert _users(client, filters=true) == []  # a boolean is not the number 1

@@ -32,6 +32,7 @@ START_MS = 1_767_603_600_000  # 2026-01-05T09:00:00Z
 USERS = [f"+155500000{n:02d}" for n in range(8)]
 AGENTS = [DEMO_AGENT, SECOND_AGENT, PLAIN_AGENT]
 TEXT = ["", "+1555", "0", "01", "3", "pw", "pw_a", "pw_b", "v", "v2", "n1", "node", "+15552223333", "_", "zz"]
+TEXT += ["ö", "nöde", "\x00", "e\x00", "d"]  # unicode, and the text columns' separator inside a value and a filter
 INSTANTS = [  # the instants writes happen at (the clock moves by whole seconds), and half a millisecond off
     f"2026-01-05T09:{m:02d}:{s:02d}{fraction}Z"
     for m, s in [(0, 0), (0, 1), (0, 31), (2, 11), (10, 1), (15, 1)]
@@ -43,7 +44,9 @@ values = {
     FieldKind.TEXT: st.sampled_from(TEXT),
     FieldKind.BOOLEAN: st.booleans(),
     FieldKind.INTEGER: st.integers(0, 6),
-    FieldKind.OBJECT: st.sampled_from([{"k": "a"}, {"k": "b"}, {"k": 1}, {}, {"k": "a", "n": 2}]),
+    FieldKind.OBJECT: st.sampled_from(
+        [{"k": "a"}, {"k": "b"}, {"k": 1}, {}, {"k": "a", "n": 2}, {"k": True}, {"k": 1.0}, {"k": {"x": [1.0, "ö"]}}]
+    ),
 }
 
 
@@ -70,15 +73,17 @@ write = st.one_of(
         st.sampled_from(AGENTS),
         st.sampled_from(["USER", "AGENT"]),
         st.booleans(),
-        st.sampled_from([None, "pw_a", "pw_b"]),
-        st.sampled_from([None, {"k": "a"}, {"k": "b", "n": 2}, {"k": 1}]),
+        st.sampled_from([None, "pw_a", "pw_b", "pw_ö"]),
+        st.sampled_from(
+            [None, {"k": "a"}, {"k": "b", "n": 2}, {"k": 1}, {"k": True}, {"k": 1.0}, {"k": {"x": [1, "ö"]}}]
+        ),
     ),
     st.tuples(
         st.just("send"),
         st.sampled_from(USERS),
         st.sampled_from(AGENTS),
         st.sampled_from([None, "v2", 3]),
-        st.sampled_from([None, "n1", "node_2"]),
+        st.sampled_from([None, "n1", "node_2", "nöde", "nod\x00e"]),
     ),
     st.tuples(st.just("patch"), st.integers(0, 50), st.booleans()),
     st.tuples(st.just("delete"), st.integers(0, 50)),
@@ -166,6 +171,11 @@ def test_lists_answer_what_brute_force_answers(steps: list[tuple]) -> None:
             ListQuery(sortBy=field),
             parse_filters('[{"field":"current_node_id","operator":"eq","value":"n1"}]'),
         )
+    for field, kind in FILTER_FIELD_KIND.items():  # and every text column and the variables index, likewise
+        if "contains" in OPERATORS_BY_KIND[kind]:
+            value = {"k": "a"} if kind is FieldKind.OBJECT else "0"
+            raw = json.dumps([{"field": field.value, "operator": "contains", "value": value}])
+            store.list(account, ListQuery(), parse_filters(raw))
     for step in [*steps, ("list", SortField.UPDATED_AT, SortDir.DESC, 1, 100, [])]:
         if step[0] != "list":
             _apply(store, account, step)
