@@ -165,6 +165,9 @@ def _first(values: SortedKeyList, past: Callable[[Any], bool]) -> int:
 
 
 _SEPARATOR = "\x00"
+_FEW = 20_000
+"""Up to this many occurrences, a search steps from one to the next with `str.find` (faster than `re` at
+skipping the text between them); past it, `re` finds them all without a Python step each."""
 
 
 class Slots:
@@ -191,7 +194,7 @@ class TextColumn:
     first search after a change, and extended in place when conversations only arrive.
     """
 
-    __slots__ = ("_joined", "_starts", "field", "get", "render", "slots", "texts")
+    __slots__ = ("_clean", "_joined", "_starts", "field", "get", "render", "slots", "texts")
 
     def __init__(self, field: str, render: Callable[[Any], str], slots: Slots) -> None:
         self.field = field
@@ -201,6 +204,7 @@ class TextColumn:
         self.texts: list[str] = [self._text(c) for c in slots.owners]
         self._joined: str | None = None
         self._starts: list[int] = []
+        self._clean = True
 
     def _text(self, conversation: Any) -> str:
         value = None if conversation is None else self.get(conversation)
@@ -212,7 +216,9 @@ class TextColumn:
         self.texts += new
         if self._joined is not None and new:  # the joined string ends with the separator before the first new text
             self._starts += _starts(new, len(self._joined) - 1)
-            self._joined += _SEPARATOR.join(new) + _SEPARATOR
+            added = _SEPARATOR.join(new) + _SEPARATOR
+            self._clean = self._clean and added.count(_SEPARATOR) == len(new)
+            self._joined += added
 
     def changed(self, place: int, conversation: Any) -> None:
         """Record the conversation's value at `place` (None: deleted) when it differs from the recorded one."""
@@ -229,8 +235,8 @@ class TextColumn:
             texts = self.texts
             self._joined = _SEPARATOR + _SEPARATOR.join(texts) + _SEPARATOR if texts else _SEPARATOR
             self._starts = _starts(texts, 0) if texts else []
-        joined = self._joined
-        return joined if joined.count(_SEPARATOR) == len(self.texts) + 1 else None
+            self._clean = self._joined.count(_SEPARATOR) == len(texts) + 1  # no text holds the separator
+        return self._joined if self._clean else None
 
     def count(self, ends: bool, want: str, exact_above: int = -1) -> int | None:
         """How many texts contain (or, with `ends`, end with) the non-empty `want`; None as for `search`.
@@ -254,10 +260,20 @@ class TextColumn:
         """
         if (joined := self._ready(want)) is None:
             return None
-        pattern = re.escape(want) + (_SEPARATOR if ends else f"[^{_SEPARATOR}]*")  # one match per text
-        # A match lies inside the text whose separator is the last one before it: all in C, nothing per match.
-        places = map(bisect_right, repeat(self._starts), map(re.Match.start, re.finditer(pattern, joined)))
-        return list(map(self.slots.owners.__getitem__, map((-1).__add__, places)))
+        starts, owners = self._starts, self.slots.owners
+        if ends:
+            want += _SEPARATOR
+        if joined.count(want) > _FEW:  # many: `re` finds them all in C, one match per text
+            pattern = re.escape(want) if ends else f"{re.escape(want)}[^{_SEPARATOR}]*"
+            # A match lies inside the text whose separator is the last one before it.
+            places = map(bisect_right, repeat(starts), map(re.Match.start, re.finditer(pattern, joined)))
+            return list(map(owners.__getitem__, map((-1).__add__, places)))
+        found, find, at = [], joined.find, joined.find(want)  # few: `str.find` skips between them fastest
+        while at >= 0:
+            place = bisect_right(starts, at) - 1
+            found.append(owners[place])
+            at = find(want, starts[place + 1] if place + 1 < len(starts) else len(joined))
+        return found
 
 
 def json_key(value: Any) -> Any:
