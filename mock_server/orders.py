@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import operator
 import re
+from array import array
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate, chain, repeat
 from typing import Any
@@ -165,6 +167,8 @@ def _first(values: SortedKeyList, past: Callable[[Any], bool]) -> int:
 
 
 _SEPARATOR = "\x00"
+_TALLY_MOST = 256
+"""A text column counts its distinct texts while they are at most this many (agent numbers, node ids)."""
 _FEW = 20_000
 """Up to this many occurrences, a search steps from one to the next with `str.find` (faster than `re` at
 skipping the text between them); past it, `re` finds them all without a Python step each."""
@@ -181,9 +185,9 @@ class Slots:
         self.place: dict[str, int] = {c.id: n for n, c in enumerate(self.owners)}
 
 
-def _starts(texts: list[str], first: int) -> list[int]:
-    """Where the separator before each text lies, when the first one lies at `first`."""
-    return list(accumulate(map(operator.add, map(len, texts[:-1]), repeat(1)), initial=first))
+def _starts(texts: list[str], first: int) -> array:
+    """Where the separator before each text lies, when the first one lies at `first` (8 bytes a text)."""
+    return array("q", accumulate(map(operator.add, map(len, texts[:-1]), repeat(1)), initial=first))
 
 
 class TextColumn:
@@ -194,7 +198,7 @@ class TextColumn:
     first search after a change, and extended in place when conversations only arrive.
     """
 
-    __slots__ = ("_clean", "_joined", "_starts", "field", "get", "render", "slots", "texts")
+    __slots__ = ("_clean", "_joined", "_starts", "field", "get", "render", "slots", "tally", "texts")
 
     def __init__(self, field: str, render: Callable[[Any], str], slots: Slots) -> None:
         self.field = field
@@ -202,18 +206,28 @@ class TextColumn:
         self.render = render
         self.slots = slots
         self.texts: list[str] = [self._text(c) for c in slots.owners]
+        self.tally: Counter[str] | None = Counter(self.texts)
+        """How many conversations hold each text, while they are few distinct texts (else None)."""
+        self._tally_check()
         self._joined: str | None = None
-        self._starts: list[int] = []
+        self._starts = array("q")
         self._clean = True
 
     def _text(self, conversation: Any) -> str:
         value = None if conversation is None else self.get(conversation)
         return "" if value is None else self.render(value)
 
+    def _tally_check(self) -> None:
+        if self.tally is not None and len(self.tally) > _TALLY_MOST:
+            self.tally = None
+
     def appended(self, conversations: list[Any]) -> None:
         """Take in conversations just given the last places."""
         new = [self._text(c) for c in conversations]
         self.texts += new
+        if self.tally is not None:
+            self.tally.update(new)
+            self._tally_check()
         if self._joined is not None and new:  # the joined string ends with the separator before the first new text
             self._starts += _starts(new, len(self._joined) - 1)
             added = _SEPARATOR.join(new) + _SEPARATOR
@@ -222,10 +236,16 @@ class TextColumn:
 
     def changed(self, place: int, conversation: Any) -> None:
         """Record the conversation's value at `place` (None: deleted) when it differs from the recorded one."""
-        text = self._text(conversation)
-        if text != self.texts[place]:
+        text, old = self._text(conversation), self.texts[place]
+        if text != old:
             self.texts[place] = text
             self._joined = None
+            if (tally := self.tally) is not None:
+                tally[old] -= 1
+                if not tally[old]:
+                    del tally[old]
+                tally[text] += 1
+                self._tally_check()
 
     def _ready(self, want: str) -> str | None:
         """The joined texts (built when a change left them stale), or None when `want` or a text holds the separator."""
@@ -234,22 +254,23 @@ class TextColumn:
         if self._joined is None:
             texts = self.texts
             self._joined = _SEPARATOR + _SEPARATOR.join(texts) + _SEPARATOR if texts else _SEPARATOR
-            self._starts = _starts(texts, 0) if texts else []
+            self._starts = _starts(texts, 0) if texts else array("q")
             self._clean = self._joined.count(_SEPARATOR) == len(texts) + 1  # no text holds the separator
         return self._joined if self._clean else None
 
-    def count(self, ends: bool, want: str, exact_above: int = -1) -> int | None:
-        """How many texts contain (or, with `ends`, end with) the non-empty `want`; None as for `search`.
-
-        For `contains`, a count of at most `exact_above` may be the number of occurrences instead (an upper
-        bound, found faster when the caller only needs to know the count is small).
+    def count(self, ends: bool, want: str) -> int | None:
+        """How many texts contain (or, with `ends`, end with) the non-empty `want`, when that is cheaper to
+        know than the list of them: None when the occurrences are few (search them instead) and as for `search`.
         """
         if (joined := self._ready(want)) is None:
             return None
+        if (tally := self.tally) is not None:  # few distinct texts: test each once
+            test = str.endswith if ends else operator.contains
+            return sum(n for text, n in tally.items() if test(text, want))
         if ends:
             return joined.count(want + _SEPARATOR)
-        if (occurrences := joined.count(want)) <= exact_above:
-            return occurrences
+        if joined.count(want) <= _FEW:
+            return None
         # One match per text: the rest of the text after its first occurrence is taken in; the empty group
         # makes every found item the one empty string (nothing built per match).
         return len(re.findall(f"{re.escape(want)}[^{_SEPARATOR}]*()", joined))

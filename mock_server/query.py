@@ -304,7 +304,7 @@ def select(account: Account, params: ListQuery, filters: list[Filter]) -> tuple[
             # Many matches: count them in C and read the page by walking the order with the filter, so the
             # list of matches is built only if the walk runs out.
             ends = driver.operator is FilterOperator.ENDS_WITH
-            if (total := column.count(ends, driver.value, _SET_AT_MOST)) is not None and total > _SET_AT_MOST:
+            if (total := column.count(ends, driver.value)) is not None and total > _SET_AT_MOST:
                 matches = partial(column.search, ends, driver.value)
                 return _arrange(order, params.sortBy, filters, total, matches, start, stop, descending), total
         matching = _scan(account, driver, orders)

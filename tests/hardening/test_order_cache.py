@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
+from bland_sms_mock.mock_server import orders, query
 from bland_sms_mock.mock_server.app import create_app
 
 KEY = {"authorization": "sk-demo-bland-sms-mock"}
@@ -97,3 +100,26 @@ def test_text_search_and_variables_follow_changes_of_a_conversation() -> None:
     assert _users(client, filters=campaign) == ["+15550000001"]
     true = '[{"field":"variables","operator":"eq","value":{"campaign":true}}]'
     assert _users(client, filters=true) == []  # a boolean is not the number 1
+
+
+def _total(client, filters: str) -> int:
+    response = client.get("/v1/sms/conversations", query_string={"filters": filters, "pageSize": "100"}, headers=KEY)
+    assert response.status_code == 200, response.json
+    assert len(response.json["data"]) == response.json["extra"]["pagination"]["totalItems"]
+    return response.json["extra"]["pagination"]["totalItems"]
+
+
+def test_counted_text_filters_follow_changes() -> None:
+    """The count a many-match text filter reports (by its distinct texts, or in C) follows later changes."""
+    for tally_most in (256, -1):
+        with (
+            patch.object(query, "_SET_AT_MOST", -1),  # every count is taken as many: the walk path
+            patch.object(orders, "_TALLY_MOST", tally_most),
+        ):
+            client = create_app(CONFIG).test_client()
+            node = '[{"field":"current_node_id","operator":"endsWith","value":"n1"}]'
+            assert _total(client, node) == 0
+            for user in ("+15550000001", "+15550000002", "+15550000003"):
+                body = {"user_number": user, "agent_number": AGENT, "start_node_id": "n1"}
+                assert client.post("/v1/sms/send", json=body, headers=KEY).status_code == 200
+            assert _total(client, node) == 3

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from unittest.mock import patch
 
 from bland_sms_mock.contracts.models.api import (
     FILTER_FIELD_KIND,
@@ -21,6 +22,7 @@ from bland_sms_mock.contracts.models.api import (
     SortField,
     parse_filters,
 )
+from bland_sms_mock.mock_server import orders, query
 from bland_sms_mock.mock_server.app import create_app
 from bland_sms_mock.mock_server.query import compile_filter
 from bland_sms_mock.mock_server.request_io import EXTENSION
@@ -161,6 +163,24 @@ def _apply(store: Any, account: Any, step: tuple) -> None:
 @given(st.lists(st.one_of(write, write, listing), min_size=1, max_size=50))
 def test_lists_answer_what_brute_force_answers(steps: list[tuple]) -> None:
     """After any interleaving of writes and clock moves, every list equals sorting and filtering from scratch."""
+    _check(steps)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(write, write, listing), min_size=1, max_size=50), st.booleans())
+def test_lists_answer_alike_on_the_paths_for_many_matches(steps: list[tuple], tally: bool) -> None:
+    """The same, with the thresholds lowered so small accounts take the paths big ones take for many matches
+    (a text filter counted, by its distinct texts or in C, then a walk of the order; `re` finding every one).
+    """
+    with (
+        patch.object(query, "_SET_AT_MOST", -1),
+        patch.object(orders, "_FEW", 0),
+        patch.object(orders, "_TALLY_MOST", 256 if tally else -1),
+    ):
+        _check(steps)
+
+
+def _check(steps: list[tuple]) -> None:
     app = create_app(TEST_CONFIG)
     store = app.extensions[EXTENSION]
     store.move_clock(set_ms=START_MS)
