@@ -139,6 +139,15 @@ _RENDER: dict[FieldKind, Callable[[Any], str]] = {FieldKind.TEXT: str, FieldKind
 """How a field's values are written in its text column, by kind."""
 
 
+def _has_number(value: Any) -> bool:
+    """Whether a JSON value holds a number anywhere (numbers share an index key with ones they do not equal)."""
+    if isinstance(value, dict):
+        return any(map(_has_number, value.values()))
+    if isinstance(value, list):
+        return any(map(_has_number, value))
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _column(account: Account, spec: Filter) -> TextColumn | None:
     """The text column that answers a `contains` or `endsWith` filter (built on first use), if it is one."""
     kind = FILTER_FIELD_KIND[spec.field]
@@ -175,6 +184,10 @@ def _scan(account: Account, spec: Filter, orders: Callable[[str], FieldOrder]) -
         return _scan_instants(orders(field), op, want)
     if kind is FieldKind.OBJECT and want:  # the index's candidates, then the exact JSON test
         candidates = account.orders.variables_index(account.conversations.values).candidates(want)
+        if len(want) == 1 and not _has_number(want):  # the one bucket holds exactly the JSON-equal values
+            if op is FilterOperator.CONTAINS:
+                return list(candidates)
+            return [c for c in candidates if len(c.variables) == 1]
         return list(filter(compile_filter(spec), candidates))
     return list(filter(compile_filter(spec), account.conversations.values()))
 

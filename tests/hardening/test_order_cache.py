@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from unittest.mock import patch
 
 from bland_sms_mock.mock_server import orders, query
@@ -123,3 +124,20 @@ def test_counted_text_filters_follow_changes() -> None:
                 body = {"user_number": user, "agent_number": AGENT, "start_node_id": "n1"}
                 assert client.post("/v1/sms/send", json=body, headers=KEY).status_code == 200
             assert _total(client, node) == 3
+
+
+def test_variables_filters_tell_apart_numbers_one_float_cannot() -> None:
+    """Two integers that round to one float are different values; 1 and 1.0 are one; true is not 1."""
+    client = create_app(CONFIG).test_client()
+    for user, value in (("+15550000001", 2**53), ("+15550000002", 1), ("+15550000003", True)):
+        body = {"user_number": user, "agent_number": AGENT, "message": "hi", "request_data": {"n": value}}
+        assert client.post("/v1/sms/create", json=body, headers=KEY).status_code == 200
+    for operator in ("eq", "contains"):
+        for value, users in (
+            (2**53 + 1, []),
+            (2**53, ["+15550000001"]),
+            (1.0, ["+15550000002"]),
+            (True, ["+15550000003"]),
+        ):
+            filters = json.dumps([{"field": "variables", "operator": operator, "value": {"n": value}}])
+            assert _users(client, filters=filters) == users, (operator, value)
