@@ -5,10 +5,15 @@ null sorted by id after them: the list endpoint's order [mock] (descending is it
 any key, and a range, equality or prefix filter on any field but `variables`, reads one of these instead of
 sorting or testing every conversation.
 
-`Orders` holds an account's orders. The `created_at` order exists from the start; the others are built the
-first time a list sorts or filters by their field and are kept from then on, so memory is paid only for
-orders in use. The store takes a conversation out of the orders of changeable fields before it changes
-one (`detach`) and puts it back after (`attach`), in one place (`Store._changing`).
+A `TextColumn` holds one field's texts joined in one string, so `contains` / `endsWith` search it in C;
+a `VariablesIndex` files conversations by (variable name, JSON value) for `variables` filters.
+
+`Orders` holds an account's orders, text columns and variables index. The `created_at` order exists from
+the start; the others are built the first time a list sorts or filters by their field and are kept from
+then on, so memory is paid only for orders in use (columns and the index likewise, from the first filter
+that needs them). The store takes a conversation out of the orders of changeable fields and the index
+before it changes one (`detach`) and puts it back after, recording its texts in the columns (`attach`),
+in one place (`Store._changing`).
 """
 
 from __future__ import annotations

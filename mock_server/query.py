@@ -2,7 +2,8 @@
 
 Every order is read from the account's sorted orders (`orders.py`), kept current on every write: a list
 sorts nothing. Filters an order answers (ranges, equalities, prefixes, nulls) find their matches by
-binary search; the others make one pass over the conversations, in the cheapest form for their kind.
+binary search; `contains` / `endsWith` search the field's text column, `variables` filters read the
+variables index; what none of them answers makes one pass over the conversations.
 """
 
 from __future__ import annotations
