@@ -244,7 +244,13 @@ class TextColumn:
         text, old = self._text(conversation), self.texts[place]
         if text != old:
             self.texts[place] = text
-            self._joined = None
+            if (joined := self._joined) is not None and len(text) == len(old):
+                # Same length (always so for instants): splice it in, one copy instead of a join of every text.
+                at = self._starts[place] + 1
+                self._joined = joined[:at] + text + joined[at + len(old) :]
+                self._clean = self._clean and _SEPARATOR not in text
+            else:
+                self._joined = None
             if (tally := self.tally) is not None:
                 tally[old] -= 1
                 if not tally[old]:

@@ -7,6 +7,7 @@ from unittest.mock import patch
 
 from bland_sms_mock.mock_server import orders, query
 from bland_sms_mock.mock_server.app import create_app
+from bland_sms_mock.mock_server.request_io import EXTENSION
 
 KEY = {"authorization": "sk-demo-bland-sms-mock"}
 AGENT = "+15552223333"
@@ -141,3 +142,21 @@ def test_variables_filters_tell_apart_numbers_one_float_cannot() -> None:
         ):
             filters = json.dumps([{"field": "variables", "operator": operator, "value": {"n": value}}])
             assert _users(client, filters=filters) == users, (operator, value)
+
+
+def test_instant_text_search_follows_a_changed_instant() -> None:
+    """An instant's text changed after its column was built is found by its new ending, not its old one."""
+    app = create_app(CONFIG)
+    store, client = app.extensions[EXTENSION], app.test_client()
+    store.move_clock(set_ms=1_767_603_600_000)  # 2026-01-05T09:00:00.000Z
+    for user in ("+15550000001", "+15550000002"):
+        _create(client, user)
+    old = '[{"field":"updated_at","operator":"endsWith","value":"00:00.000Z"}]'
+    new = '[{"field":"updated_at","operator":"endsWith","value":"00:10.000Z"}]'
+    assert sorted(_users(client, filters=old)) == ["+15550000001", "+15550000002"]
+    store.move_clock(set_ms=1_767_603_610_000)
+    _create(client, "+15550000001")
+    assert _users(client, filters=new) == ["+15550000001"]
+    assert _users(client, filters=old) == ["+15550000002"]
+    inside = '[{"field":"updated_at","operator":"contains","value":"0Z"}]'  # across no boundary of two texts
+    assert sorted(_users(client, filters=inside)) == ["+15550000001", "+15550000002"]
