@@ -5,17 +5,26 @@ null sorted by id after them: the list endpoint's order [mock] (descending is it
 any key, and a range, equality or prefix filter on any field but `variables`, reads one of these instead of
 sorting or testing every conversation.
 
-`Orders` holds an account's orders. The `created_at` order exists from the start; the others are built the
-first time a list sorts or filters by their field and are kept from then on, so memory is paid only for
-orders in use. The store takes a conversation out of the orders of changeable fields before it changes
-one (`detach`) and puts it back after (`attach`), in one place (`Store._changing`).
+A `TextColumn` holds one field's texts joined in one string, so `contains` / `endsWith` search it in C;
+a `VariablesIndex` files conversations by (variable name, JSON value) for `variables` filters.
+
+`Orders` holds an account's orders, text columns and variables index. The `created_at` order exists from
+the start; the others are built the first time a list sorts or filters by their field and are kept from
+then on, so memory is paid only for orders in use (columns and the index likewise, from the first filter
+that needs them). The store takes a conversation out of the orders of changeable fields and the index
+before it changes one (`detach`) and puts it back after, recording its texts in the columns (`attach`),
+in one place (`Store._changing`).
 """
 
 from __future__ import annotations
 
 import operator
+import re
+from array import array
+from bisect import bisect_right
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from itertools import chain
+from itertools import accumulate, chain, repeat
 from typing import Any
 
 from sortedcontainers import SortedKeyList
@@ -162,15 +171,232 @@ def _first(values: SortedKeyList, past: Callable[[Any], bool]) -> int:
     return low
 
 
-class Orders:
-    """An account's orders by field name: `created_at` always, the others from their first use."""
+_SEPARATOR = "\x00"
+_TALLY_MOST = 256
+"""A text column counts its distinct texts while they are at most this many (agent numbers, node ids)."""
+_FEW = 20_000
+"""Up to this many occurrences, a search steps from one to the next with `str.find` (faster than `re` at
+skipping the text between them); past it, `re` finds them all without a Python step each."""
 
-    __slots__ = ("built", "changing")
+
+class Slots:
+    """A stable place per conversation of an account (in arrival order), shared by its text columns."""
+
+    __slots__ = ("owners", "place")
+
+    def __init__(self, conversations: Iterable[Any]) -> None:
+        self.owners: list[Any] = list(conversations)
+        """The conversation at each place; None where one was deleted."""
+        self.place: dict[str, int] = {c.id: n for n, c in enumerate(self.owners)}
+
+
+def _starts(texts: list[str], first: int) -> array:
+    """Where the separator before each text lies, when the first one lies at `first` (8 bytes a text)."""
+    return array("q", accumulate(map(operator.add, map(len, texts[:-1]), repeat(1)), initial=first))
+
+
+class TextColumn:
+    """One field's texts of every conversation of an account joined in one string, searched by `re` in C.
+
+    `texts` is aligned with the account's `Slots` ("" for a null or a deleted conversation: a non-empty
+    search never matches it) and kept current on every write; the joined string is rebuilt from it on the
+    first search after a change, and extended in place when conversations only arrive.
+    """
+
+    __slots__ = ("_clean", "_joined", "_starts", "field", "get", "render", "slots", "tally", "texts")
+
+    def __init__(self, field: str, render: Callable[[Any], str], slots: Slots) -> None:
+        self.field = field
+        self.get = value_getter(field)
+        self.render = render
+        self.slots = slots
+        self.texts: list[str] = [self._text(c) for c in slots.owners]
+        self.tally: Counter[str] | None = Counter(self.texts)
+        """How many conversations hold each text, while they are few distinct texts (else None)."""
+        self._tally_check()
+        self._joined: str | None = None
+        self._starts = array("q")
+        self._clean = True
+
+    def _text(self, conversation: Any) -> str:
+        value = None if conversation is None else self.get(conversation)
+        return "" if value is None else self.render(value)
+
+    def _tally_check(self) -> None:
+        if self.tally is not None and len(self.tally) > _TALLY_MOST:
+            self.tally = None
+
+    def appended(self, conversations: list[Any]) -> None:
+        """Take in conversations just given the last places."""
+        new = [self._text(c) for c in conversations]
+        self.texts += new
+        if self.tally is not None:
+            self.tally.update(new)
+            self._tally_check()
+        if self._joined is not None and new:  # the joined string ends with the separator before the first new text
+            self._starts += _starts(new, len(self._joined) - 1)
+            added = _SEPARATOR.join(new) + _SEPARATOR
+            self._clean = self._clean and added.count(_SEPARATOR) == len(new)
+            self._joined += added
+
+    def changed(self, place: int, conversation: Any) -> None:
+        """Record the conversation's value at `place` (None: deleted) when it differs from the recorded one."""
+        text, old = self._text(conversation), self.texts[place]
+        if text != old:
+            self.texts[place] = text
+            if (joined := self._joined) is not None and len(text) == len(old):
+                # Same length (always so for instants): splice it in, one copy instead of a join of every text.
+                at = self._starts[place] + 1
+                self._joined = joined[:at] + text + joined[at + len(old) :]
+                self._clean = self._clean and _SEPARATOR not in text
+            else:
+                self._joined = None
+            if (tally := self.tally) is not None:
+                tally[old] -= 1
+                if not tally[old]:
+                    del tally[old]
+                tally[text] += 1
+                self._tally_check()
+
+    def _ready(self, want: str) -> str | None:
+        """The joined texts (built when a change left them stale), or None when `want` or a text holds the separator."""
+        if not want or _SEPARATOR in want:
+            return None
+        if self._joined is None:
+            texts = self.texts
+            self._joined = _SEPARATOR + _SEPARATOR.join(texts) + _SEPARATOR if texts else _SEPARATOR
+            self._starts = _starts(texts, 0) if texts else array("q")
+            self._clean = self._joined.count(_SEPARATOR) == len(texts) + 1  # no text holds the separator
+        return self._joined if self._clean else None
+
+    def count(self, ends: bool, want: str) -> int | None:
+        """How many texts contain (or, with `ends`, end with) the non-empty `want`, when that is cheaper to
+        know than the list of them: None when the occurrences are few (search them instead) and as for `search`.
+        """
+        if (joined := self._ready(want)) is None:
+            return None
+        if (tally := self.tally) is not None:  # few distinct texts: test each once
+            test = str.endswith if ends else operator.contains
+            return sum(n for text, n in tally.items() if test(text, want))
+        if ends:
+            return joined.count(want + _SEPARATOR)
+        if joined.count(want) <= _FEW:
+            return None
+        # One match per text: the rest of the text after its first occurrence is taken in; the empty group
+        # makes every found item the one empty string (nothing built per match).
+        return len(re.findall(f"{re.escape(want)}[^{_SEPARATOR}]*()", joined))
+
+    def search(self, ends: bool, want: str) -> list[Any] | None:
+        """The conversations whose text contains (or, with `ends`, ends with) the non-empty `want`, in
+        arrival order; None when a text or `want` holds the separator (the caller then tests each).
+        """
+        if (joined := self._ready(want)) is None:
+            return None
+        starts, owners = self._starts, self.slots.owners
+        if ends:
+            want += _SEPARATOR
+        if joined.count(want) > _FEW:  # many: `re` finds them all in C, one match per text
+            pattern = re.escape(want) if ends else f"{re.escape(want)}[^{_SEPARATOR}]*"
+            # A match lies inside the text whose separator is the last one before it.
+            places = map(bisect_right, repeat(starts), map(re.Match.start, re.finditer(pattern, joined)))
+            return list(map(owners.__getitem__, map((-1).__add__, places)))
+        found, find, at = [], joined.find, joined.find(want)  # few: `str.find` skips between them fastest
+        while at >= 0:
+            place = bisect_right(starts, at) - 1
+            found.append(owners[place])
+            at = find(want, starts[place + 1] if place + 1 < len(starts) else len(joined))
+        return found
+
+
+def json_key(value: Any) -> Any:
+    """A hashable stand-in for a JSON value, equal for values JSON calls equal (1 and 1.0; never true and 1).
+
+    Values with equal keys may still differ (two big integers that round to one float): a superset, which
+    the caller narrows with the exact test.
+    """
+    if isinstance(value, bool):
+        return ("b", value)
+    if isinstance(value, int | float):
+        return ("n", float(value))
+    if isinstance(value, dict):
+        return ("o", frozenset((k, json_key(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return ("a", tuple(map(json_key, value)))
+    return ("s" if isinstance(value, str) else "z", value)
+
+
+class VariablesIndex:
+    """An account's conversations by each (variable name, value) they hold, to find `variables` matches.
+
+    A bucket per `(name, json_key(value))` holds the conversations (by id, in arrival order) whose
+    `variables` have that name with a value of that key: every conversation a filter can match is in the
+    bucket of each of the filter's pairs.
+    """
+
+    __slots__ = ("buckets",)
+
+    def __init__(self, conversations: Iterable[Any]) -> None:
+        self.buckets: dict[tuple[str, Any], dict[str, Any]] = {}
+        for conversation in conversations:
+            self.add(conversation)
+
+    def add(self, conversation: Any) -> None:
+        """File a conversation under each of its variables."""
+        buckets = self.buckets
+        for name, value in conversation.variables.items():
+            pair = (name, json_key(value))
+            if (bucket := buckets.get(pair)) is None:
+                bucket = buckets[pair] = {}
+            bucket[conversation.id] = conversation
+
+    def remove(self, conversation: Any) -> None:
+        """Take a conversation out of the buckets of its variables (unchanged since it was filed)."""
+        buckets = self.buckets
+        for name, value in conversation.variables.items():
+            pair = (name, json_key(value))
+            bucket = buckets[pair]
+            del bucket[conversation.id]
+            if not bucket:
+                del buckets[pair]
+
+    def candidates(self, want: dict[str, Any]) -> Iterable[Any]:
+        """The conversations holding every pair of the non-empty `want` with a value of the same key."""
+        buckets = [self.buckets.get((name, json_key(value)), {}) for name, value in want.items()]
+        return min(buckets, key=len).values()
+
+
+class Orders:
+    """An account's orders by field name: `created_at` always, the others from their first use; and its
+    text columns, each from the first search inside a field's texts.
+    """
+
+    __slots__ = ("built", "changing", "columns", "slots", "variables")
 
     def __init__(self) -> None:
         self.built: dict[str, FieldOrder] = {"created_at": FieldOrder("created_at")}
         self.changing: list[FieldOrder] = []
         """The built orders of fields a write can change."""
+        self.columns: dict[str, TextColumn] = {}
+        self.slots: Slots | None = None
+        self.variables: VariablesIndex | None = None
+        """Built on the first `variables` filter."""
+
+    def variables_index(self, conversations: Callable[[], Iterable[Any]]) -> VariablesIndex:
+        """The conversations by variable, built the first time it is asked for."""
+        if self.variables is None:
+            self.variables = VariablesIndex(conversations())
+        return self.variables
+
+    def column(
+        self, field: str, render: Callable[[Any], str], conversations: Callable[[], Iterable[Any]]
+    ) -> TextColumn:
+        """The text column of `field` (texts rendered by `render`), built the first time it is asked for."""
+        column = self.columns.get(field)
+        if column is None:
+            if self.slots is None:
+                self.slots = Slots(conversations())
+            column = self.columns[field] = TextColumn(field, render, self.slots)
+        return column
 
     @property
     def created(self) -> FieldOrder:
@@ -187,21 +413,47 @@ class Orders:
         return order
 
     def add_all(self, conversations: list[Any]) -> None:
-        """Insert new conversations into every built order."""
+        """Insert new conversations into every built order and column."""
         for order in self.built.values():
             order.add_all(conversations)
+        if self.variables is not None:
+            for conversation in conversations:
+                self.variables.add(conversation)
+        if (slots := self.slots) is not None:
+            first = len(slots.owners)
+            slots.owners += conversations
+            slots.place.update((c.id, first + n) for n, c in enumerate(conversations))
+            for column in self.columns.values():
+                column.appended(conversations)
 
     def remove(self, conversation: Any) -> None:
-        """Take a conversation out of every built order (it is being deleted)."""
+        """Take a conversation out of every built order and column (it is being deleted)."""
         for order in self.built.values():
             order.remove(conversation)
+        if self.variables is not None:
+            self.variables.remove(conversation)
+        if (slots := self.slots) is not None:
+            place = slots.place.pop(conversation.id)
+            slots.owners[place] = None
+            for column in self.columns.values():
+                column.changed(place, None)
+            if len(slots.place) * 2 < len(slots.owners) - 64:  # mostly holes: start the columns afresh
+                self.slots, self.columns = None, {}
 
     def detach(self, conversation: Any) -> None:
         """Take a conversation out of the orders of changeable fields, before it changes."""
         for order in self.changing:
             order.remove(conversation)
+        if self.variables is not None:
+            self.variables.remove(conversation)
 
     def attach(self, conversation: Any) -> None:
         """Put a conversation back into the orders of changeable fields, after it changed."""
         for order in self.changing:
             order.add(conversation)
+        if self.variables is not None:
+            self.variables.add(conversation)
+        if self.columns:
+            place = self.slots.place[conversation.id]
+            for column in self.columns.values():
+                column.changed(place, conversation)

@@ -2,7 +2,8 @@
 
 Every order is read from the account's sorted orders (`orders.py`), kept current on every write: a list
 sorts nothing. Filters an order answers (ranges, equalities, prefixes, nulls) find their matches by
-binary search; the others make one pass over the conversations, in the cheapest form for their kind.
+binary search; `contains` / `endsWith` search the field's text column, `variables` filters read the
+variables index; what none of them answers makes one pass over the conversations.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from bland_sms_mock.contracts.models.api import (
     format_timestamp,
     to_epoch_us,
 )
-from bland_sms_mock.mock_server.orders import FieldOrder, value_getter
+from bland_sms_mock.mock_server.orders import FieldOrder, TextColumn, value_getter
 from bland_sms_mock.mock_server.state import Account, Conversation
 
 Predicate = Callable[[Conversation], bool]
@@ -135,10 +136,34 @@ def _run(order: FieldOrder, spec: Filter) -> tuple[int, int] | None:
     return order.run(op.value, want)
 
 
+_RENDER: dict[FieldKind, Callable[[Any], str]] = {FieldKind.TEXT: str, FieldKind.TIMESTAMP: format_timestamp}
+"""How a field's values are written in its text column, by kind."""
+
+
+def _has_number(value: Any) -> bool:
+    """Whether a JSON value holds a number anywhere (numbers share an index key with ones they do not equal)."""
+    if isinstance(value, dict):
+        return any(map(_has_number, value.values()))
+    if isinstance(value, list):
+        return any(map(_has_number, value))
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _column(account: Account, spec: Filter) -> TextColumn | None:
+    """The text column that answers a `contains` or `endsWith` filter (built on first use), if it is one."""
+    kind = FILTER_FIELD_KIND[spec.field]
+    if spec.operator not in (FilterOperator.CONTAINS, FilterOperator.ENDS_WITH) or kind not in _RENDER:
+        return None
+    return account.orders.column(spec.field.value, _RENDER[kind], account.conversations.values)
+
+
 def _scan(account: Account, spec: Filter, orders: Callable[[str], FieldOrder]) -> list[Conversation]:
     """Every conversation that passes a filter no order answers, by one pass in the fastest form for it."""
     op, want, field = spec.operator, spec.value, spec.field.value
     kind = FILTER_FIELD_KIND[spec.field]
+    column = _column(account, spec)
+    if column is not None and (found := column.search(op is FilterOperator.ENDS_WITH, want)) is not None:
+        return found
     if kind is FieldKind.TEXT and op in _TEXT:
         # In creation order, which is the order the conversations lie in memory: a pass in a field's sorted
         # order would jump across the heap and run several times slower on a big account.
@@ -158,15 +183,13 @@ def _scan(account: Account, spec: Filter, orders: Callable[[str], FieldOrder]) -
             endings = {n for n, text in enumerate(_MILLIS) if text.endswith(want)}
             return list(compress(values, map(endings.__contains__, map(operator.mod, map(get, values), repeat(1000)))))
         return _scan_instants(orders(field), op, want)
-    if kind is FieldKind.OBJECT and want:  # JSON equality implies ==: a cheap == first, then the exact test
-        conversations = account.conversations.values()
-        variables = map(operator.attrgetter("variables"), conversations)
-        if op is FilterOperator.CONTAINS:
-            name, value = next(iter(want.items()))
-            rough = compress(conversations, map(operator.eq, map(dict.get, variables, repeat(name)), repeat(value)))
-        else:
-            rough = compress(conversations, map(operator.eq, variables, repeat(want)))
-        return list(filter(compile_filter(spec), rough))
+    if kind is FieldKind.OBJECT and want:  # the index's candidates, then the exact JSON test
+        candidates = account.orders.variables_index(account.conversations.values).candidates(want)
+        if len(want) == 1 and not _has_number(want):  # the one bucket holds exactly the JSON-equal values
+            if op is FilterOperator.CONTAINS:
+                return list(candidates)
+            return [c for c in candidates if len(c.variables) == 1]
+        return list(filter(compile_filter(spec), candidates))
     return list(filter(compile_filter(spec), account.conversations.values()))
 
 
@@ -216,8 +239,7 @@ _SET_AT_MOST = 4096
 
 def _cheap(spec: Filter) -> bool:
     """Whether a filter's predicate is cheap enough to run on every conversation a page walk reads."""
-    kind = FILTER_FIELD_KIND[spec.field]
-    return kind is not FieldKind.OBJECT and not (kind is FieldKind.TIMESTAMP and spec.operator in _TEXT)
+    return FILTER_FIELD_KIND[spec.field] is not FieldKind.OBJECT
 
 
 def _arrange(
@@ -292,6 +314,13 @@ def select(account: Account, params: ListQuery, filters: list[Filter]) -> tuple[
         matching = list(filter(_every(others), driver_order.between(low, high)))
     else:
         driver, driver_order = unanswered[0], None
+        if len(filters) == 1 and (column := _column(account, driver)) is not None:
+            # Many matches: count them in C and read the page by walking the order with the filter, so the
+            # list of matches is built only if the walk runs out.
+            ends = driver.operator is FilterOperator.ENDS_WITH
+            if (total := column.count(ends, driver.value)) is not None and total > _SET_AT_MOST:
+                matches = partial(column.search, ends, driver.value)
+                return _arrange(order, params.sortBy, filters, total, matches, start, stop, descending), total
         matching = _scan(account, driver, orders)
         if others := [compile_filter(spec) for spec in filters if spec is not driver]:
             matching = list(filter(_every(others), matching))

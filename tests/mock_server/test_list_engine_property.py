@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from unittest.mock import patch
 
 from bland_sms_mock.contracts.models.api import (
     FILTER_FIELD_KIND,
@@ -21,6 +22,7 @@ from bland_sms_mock.contracts.models.api import (
     SortField,
     parse_filters,
 )
+from bland_sms_mock.mock_server import orders, query
 from bland_sms_mock.mock_server.app import create_app
 from bland_sms_mock.mock_server.query import compile_filter
 from bland_sms_mock.mock_server.request_io import EXTENSION
@@ -32,6 +34,7 @@ START_MS = 1_767_603_600_000  # 2026-01-05T09:00:00Z
 USERS = [f"+155500000{n:02d}" for n in range(8)]
 AGENTS = [DEMO_AGENT, SECOND_AGENT, PLAIN_AGENT]
 TEXT = ["", "+1555", "0", "01", "3", "pw", "pw_a", "pw_b", "v", "v2", "n1", "node", "+15552223333", "_", "zz"]
+TEXT += ["ö", "nöde", "\x00", "e\x00", "d"]  # unicode, and the text columns' separator inside a value and a filter
 INSTANTS = [  # the instants writes happen at (the clock moves by whole seconds), and half a millisecond off
     f"2026-01-05T09:{m:02d}:{s:02d}{fraction}Z"
     for m, s in [(0, 0), (0, 1), (0, 31), (2, 11), (10, 1), (15, 1)]
@@ -43,7 +46,9 @@ values = {
     FieldKind.TEXT: st.sampled_from(TEXT),
     FieldKind.BOOLEAN: st.booleans(),
     FieldKind.INTEGER: st.integers(0, 6),
-    FieldKind.OBJECT: st.sampled_from([{"k": "a"}, {"k": "b"}, {"k": 1}, {}, {"k": "a", "n": 2}]),
+    FieldKind.OBJECT: st.sampled_from(
+        [{"k": "a"}, {"k": "b"}, {"k": 1}, {}, {"k": "a", "n": 2}, {"k": True}, {"k": 1.0}, {"k": {"x": [1.0, "ö"]}}]
+    ),
 }
 
 
@@ -70,15 +75,17 @@ write = st.one_of(
         st.sampled_from(AGENTS),
         st.sampled_from(["USER", "AGENT"]),
         st.booleans(),
-        st.sampled_from([None, "pw_a", "pw_b"]),
-        st.sampled_from([None, {"k": "a"}, {"k": "b", "n": 2}, {"k": 1}]),
+        st.sampled_from([None, "pw_a", "pw_b", "pw_ö"]),
+        st.sampled_from(
+            [None, {"k": "a"}, {"k": "b", "n": 2}, {"k": 1}, {"k": True}, {"k": 1.0}, {"k": {"x": [1, "ö"]}}]
+        ),
     ),
     st.tuples(
         st.just("send"),
         st.sampled_from(USERS),
         st.sampled_from(AGENTS),
         st.sampled_from([None, "v2", 3]),
-        st.sampled_from([None, "n1", "node_2"]),
+        st.sampled_from([None, "n1", "node_2", "nöde", "nod\x00e"]),
     ),
     st.tuples(st.just("patch"), st.integers(0, 50), st.booleans()),
     st.tuples(st.just("delete"), st.integers(0, 50)),
@@ -156,6 +163,24 @@ def _apply(store: Any, account: Any, step: tuple) -> None:
 @given(st.lists(st.one_of(write, write, listing), min_size=1, max_size=50))
 def test_lists_answer_what_brute_force_answers(steps: list[tuple]) -> None:
     """After any interleaving of writes and clock moves, every list equals sorting and filtering from scratch."""
+    _check(steps)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(write, write, listing), min_size=1, max_size=50), st.booleans())
+def test_lists_answer_alike_on_the_paths_for_many_matches(steps: list[tuple], tally: bool) -> None:
+    """The same, with the thresholds lowered so small accounts take the paths big ones take for many matches
+    (a text filter counted, by its distinct texts or in C, then a walk of the order; `re` finding every one).
+    """
+    with (
+        patch.object(query, "_SET_AT_MOST", -1),
+        patch.object(orders, "_FEW", 0),
+        patch.object(orders, "_TALLY_MOST", 256 if tally else -1),
+    ):
+        _check(steps)
+
+
+def _check(steps: list[tuple]) -> None:
     app = create_app(TEST_CONFIG)
     store = app.extensions[EXTENSION]
     store.move_clock(set_ms=START_MS)
@@ -166,6 +191,11 @@ def test_lists_answer_what_brute_force_answers(steps: list[tuple]) -> None:
             ListQuery(sortBy=field),
             parse_filters('[{"field":"current_node_id","operator":"eq","value":"n1"}]'),
         )
+    for field, kind in FILTER_FIELD_KIND.items():  # and every text column and the variables index, likewise
+        if "contains" in OPERATORS_BY_KIND[kind]:
+            value = {"k": "a"} if kind is FieldKind.OBJECT else "0"
+            raw = json.dumps([{"field": field.value, "operator": "contains", "value": value}])
+            store.list(account, ListQuery(), parse_filters(raw))
     for step in [*steps, ("list", SortField.UPDATED_AT, SortDir.DESC, 1, 100, [])]:
         if step[0] != "list":
             _apply(store, account, step)
