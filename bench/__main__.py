@@ -13,8 +13,10 @@ from typing import Any
 import httpx
 
 from bench import bigaccount, fixtures
+from bench.kit import default_run_seconds, print_kit_numbers
 from bench.load import ENDPOINTS, LoadResult, run_wrk, wrk_available
 from bench.processes import DEMO_KEY, free_port, mock_command, prism_command, start
+from bench.startup import print_start_numbers
 
 
 def cold_start(name: str, command_for_port: Any, runs: int) -> float:
@@ -112,12 +114,11 @@ def main() -> None:
     parser.add_argument("--servers", default="granian,waitress", help="mock servers to measure")
     parser.add_argument("--only-fixtures", action="store_true", help="measure only the fixture overhead")
     parser.add_argument("--only-kit", action="store_true", help="measure only the contract kit (time, kill rate)")
+    parser.add_argument("--skip-seeds", action="store_true", help="leave out the seed loads (a 1,000,000 seed)")
     parser.add_argument(
         "--only-start", action="store_true", help="measure only the cold start of serve and the seed loads"
     )
-    parser.add_argument(
-        "--seed-conversations", type=int, default=1_000_000, help="size of the generated JSON seed (--only-start)"
-    )
+    parser.add_argument("--seed-conversations", type=int, default=1_000_000, help="size of the generated JSON seed")
     parser.add_argument(
         "--endpoints", default=",".join(ENDPOINTS), help=f"load endpoints (default, and run order: {ENDPOINTS})"
     )
@@ -130,13 +131,9 @@ def main() -> None:
         print_fixture_overhead()
         return
     if args.only_start:
-        from bench.startup import print_start_numbers
-
         print_start_numbers(args.cold_runs, args.seed_conversations, tuple(args.servers.split(",")))
         return
     if args.only_kit:
-        from bench.kit import print_kit_numbers
-
         print_kit_numbers()
         return
 
@@ -182,14 +179,16 @@ def main() -> None:
                     )
                     print(f"  ratio {name} / prism on {endpoint}: {ratio:.2f}")
 
-    print(f"\nbig account: {args.conversations:,} conversations x 3 messages, seeded through the store")
-    app, took, per_conversation = bigaccount.seed(args.conversations)
-    print(f"  seeded in {took:.1f} s; resident memory per conversation: {per_conversation:,.0f} bytes")
-    print(f"  {'list request (page of 25, Flask test client)':48} {'p50 ms':>8} {'p99 ms':>8}")
-    for timing in bigaccount.time_pages(app, repeats=20):
-        print(f"  {timing.label:48} {timing.p50_ms:8.2f} {timing.p99_ms:8.2f}")
+    print()
+    bigaccount.report(args.conversations, repeats=20)
     print()
     print_fixture_overhead()
+    print()
+    if not args.skip_seeds:
+        print_start_numbers(args.cold_runs, args.seed_conversations, servers=())
+        print()
+    seconds, code = default_run_seconds()
+    print(f"contract kit: default `check` against serve (granian), CLI start included: {seconds:.1f} s, exit {code}")
 
 
 if __name__ == "__main__":

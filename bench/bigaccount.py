@@ -290,36 +290,40 @@ def _print(title: str, timings: list[PageTiming]) -> None:
         print(f"  {timing.label:70} {timing.p50_ms:8.2f} {timing.p99_ms:8.2f}")
 
 
+def report(conversations: int, repeats: int, skip: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+    """Seed one big account of `conversations` and print every big-account figure (`skip`: sections left out)."""
+    print(f"big account: {conversations:,} conversations x 3 messages; load average {os.getloadavg()[0]:.1f}")
+    app, took, per_conversation = seed(conversations)
+    print(
+        f"  stored through the seeding path in {took:.2f} s; resident bytes per conversation: {per_conversation:,.0f}"
+    )
+    if "pages" not in skip:
+        _print("list pages 1..repeats (page of 25)", time_pages(app, repeats))
+    if "writes" not in skip:
+        _print("create then list, page 1", time_write_then_list(app, conversations, repeats))
+    if "filters" not in skip:
+        timings = time_requests(app, single_filters(conversations), repeats)
+        _print("single filter, default order, page 1", timings)
+        worst = max(timings, key=lambda t: t.p50_ms)
+        print(f"  worst single filter: {worst.label} ({worst.p50_ms:.2f} ms p50)")
+    if "combos" not in skip:
+        timings = time_requests(app, combinations(conversations), max(5, repeats // 5))
+        _print("combinations", timings)
+        worst = max(timings, key=lambda t: t.p50_ms)
+        print(f"  worst combination: {worst.label} ({worst.p50_ms:.2f} ms p50)")
+    every_order = memory_with_every_order(app, conversations)
+    print(f"  resident bytes per conversation with every order (and any filter index) in use: {every_order:,.0f}")
+    print(f"  load average after: {os.getloadavg()[0]:.1f}")
+
+
 def main() -> None:
-    """Seed one big account and print every big-account figure."""
+    """`python -m bench.bigaccount`: the big-account figures alone."""
     parser = argparse.ArgumentParser(prog="python -m bench.bigaccount")
     parser.add_argument("--conversations", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=50, help="requests per measured case")
     parser.add_argument("--skip", default="", help="comma-separated sections to skip: pages,writes,filters,combos")
     args = parser.parse_args()
-    skip = set(args.skip.split(","))
-    print(f"big account: {args.conversations:,} conversations x 3 messages; load average {os.getloadavg()[0]:.1f}")
-    app, took, per_conversation = seed(args.conversations)
-    print(
-        f"  stored through the seeding path in {took:.2f} s; resident bytes per conversation: {per_conversation:,.0f}"
-    )
-    if "pages" not in skip:
-        _print("list pages 1..repeats (page of 25)", time_pages(app, args.repeats))
-    if "writes" not in skip:
-        _print("create then list, page 1", time_write_then_list(app, args.conversations, args.repeats))
-    if "filters" not in skip:
-        timings = time_requests(app, single_filters(args.conversations), args.repeats)
-        _print("single filter, default order, page 1", timings)
-        worst = max(timings, key=lambda t: t.p50_ms)
-        print(f"  worst single filter: {worst.label} ({worst.p50_ms:.2f} ms p50)")
-    if "combos" not in skip:
-        timings = time_requests(app, combinations(args.conversations), max(5, args.repeats // 5))
-        _print("combinations", timings)
-        worst = max(timings, key=lambda t: t.p50_ms)
-        print(f"  worst combination: {worst.label} ({worst.p50_ms:.2f} ms p50)")
-    every_order = memory_with_every_order(app, args.conversations)
-    print(f"  resident bytes per conversation with every order in use: {every_order:,.0f}")
-    print(f"  load average after: {os.getloadavg()[0]:.1f}")
+    report(args.conversations, args.repeats, set(args.skip.split(",")))
 
 
 if __name__ == "__main__":

@@ -111,8 +111,9 @@ def print_start_numbers(runs: int, conversations: int, servers: tuple[str, ...] 
     """Measure and print the cold start and seed tables."""
     load = os.getloadavg()
     print(f"machine load (1/5/15 min): {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on {os.cpu_count()} cores\n")
-    print(f"cold start of serve, launch to first 200 on the list endpoint (median of {runs})")
-    print(f"  {'server':12} {'wall ms':>8} {'cpu ms':>8}  runs (ms)")
+    if servers:
+        print(f"cold start of serve, launch to first 200 on the list endpoint (median of {runs})")
+        print(f"  {'server':12} {'wall ms':>8} {'cpu ms':>8}  runs (ms)")
     for server in servers:
         result = cold_start(server, runs)
         print(f"  {server:12} {result.wall_ms:8.0f} {result.cpu_ms:8.0f}  {', '.join(f'{r:.0f}' for r in result.runs)}")

@@ -62,7 +62,8 @@ def test_the_same_errors_as_pyyaml(text: str) -> None:
 
 
 def test_every_shipped_yaml_file() -> None:
-    files = [*ROOT.glob("fixtures/**/*.yaml"), ROOT / "openapi.yaml"]
+    files = [p for p in ROOT.glob("fixtures/**/*.yaml") if p.name != "busy_account.yaml"] + [ROOT / "openapi.yaml"]
+    # (busy_account.yaml is generated, 3.6 MB of the same few shapes: 18 s to read twice, nothing new to compare)
     assert len(files) > 10
     for path in files:
         text = path.read_text(encoding="utf-8")

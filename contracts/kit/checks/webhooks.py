@@ -49,7 +49,7 @@ WAIT_S = 3.0
 """How long the kit waits for a webhook it expects (a local mock delivers within milliseconds)."""
 EARLY_GRACE_S = 0.3
 """How long the kit listens 1 ms before the due instant for a status webhook that must not come yet."""
-REPEAT_GRACE_S = 0.5
+REPEAT_GRACE_S = 0.3
 """How long after the timeout's status webhook the kit listens for a second one."""
 SIGNATURE = "x-webhook-signature"
 FIELDS = [name for name in WebhookPayload.model_fields if name not in ("type", "created_at")]
