@@ -114,6 +114,7 @@ def main() -> None:
     parser.add_argument("--servers", default="granian,waitress", help="mock servers to measure")
     parser.add_argument("--only-fixtures", action="store_true", help="measure only the fixture overhead")
     parser.add_argument("--only-kit", action="store_true", help="measure only the contract kit (time, kill rate)")
+    parser.add_argument("--only-throughput", action="store_true", help="stop after cold start and throughput")
     parser.add_argument("--skip-seeds", action="store_true", help="leave out the seed loads (a 1,000,000 seed)")
     parser.add_argument(
         "--only-start", action="store_true", help="measure only the cold start of serve and the seed loads"
@@ -179,6 +180,8 @@ def main() -> None:
                     )
                     print(f"  ratio {name} / prism on {endpoint}: {ratio:.2f}")
 
+    if args.only_throughput:
+        return
     print()
     bigaccount.report(args.conversations, repeats=20)
     print()
