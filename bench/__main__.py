@@ -16,7 +16,7 @@ from bench import bigaccount, fixtures
 from bench.kit import default_run_seconds, print_kit_numbers
 from bench.load import ENDPOINTS, LoadResult, run_wrk, wrk_available
 from bench.processes import DEMO_KEY, free_port, mock_command, prism_command, start
-from bench.startup import print_start_numbers
+from bench.startup import print_seed_loads, print_start_numbers
 
 
 def cold_start(name: str, command_for_port: Any, runs: int) -> float:
@@ -188,7 +188,7 @@ def main() -> None:
     print_fixture_overhead()
     print()
     if not args.skip_seeds:
-        print_start_numbers(args.cold_runs, args.seed_conversations, servers=())
+        print_seed_loads(args.seed_conversations)
         print()
     seconds, code = default_run_seconds()
     print(f"contract kit: default `check` against serve (granian), CLI start included: {seconds:.1f} s, exit {code}")

@@ -108,18 +108,22 @@ def serve_with_seed(path: Path, deadline: float = 600.0) -> tuple[float, float]:
 
 
 def print_start_numbers(runs: int, conversations: int, servers: tuple[str, ...] = ("granian", "waitress")) -> None:
-    """Measure and print the cold start and seed tables."""
+    """Measure and print the cold start and seed tables (`python -m bench --only-start`)."""
     load = os.getloadavg()
     print(f"machine load (1/5/15 min): {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on {os.cpu_count()} cores\n")
-    if servers:
-        print(f"cold start of serve, launch to first 200 on the list endpoint (median of {runs})")
-        print(f"  {'server':12} {'wall ms':>8} {'cpu ms':>8}  runs (ms)")
+    print(f"cold start of serve, launch to first 200 on the list endpoint (median of {runs})")
+    print(f"  {'server':12} {'wall ms':>8} {'cpu ms':>8}  runs (ms)")
     for server in servers:
         result = cold_start(server, runs)
         print(f"  {server:12} {result.wall_ms:8.0f} {result.cpu_ms:8.0f}  {', '.join(f'{r:.0f}' for r in result.runs)}")
+    print()
+    print_seed_loads(conversations)
 
+
+def print_seed_loads(conversations: int) -> None:
+    """Measure and print the seed table: the shipped 5,000 YAML seed and a generated JSON one of `conversations`."""
     path = big_seed(conversations)
-    print(f"\nseed loads (seconds; the {conversations:,} seed: {path}, {path.stat().st_size / 1e6:,.0f} MB)")
+    print(f"seed loads (seconds; the {conversations:,} seed: {path}, {path.stat().st_size / 1e6:,.0f} MB)")
     print(f"  {'seed':34} {'read+validate':>13} {'build':>7} {'store':>7} {'total':>7} {'cpu':>7}")
     for seed_path, label in ((BUSY_SEED, "busy_account.yaml (5,000, YAML)"), (path, f"{conversations:,} x 3 (JSON)")):
         result = load_seed(seed_path, label)
