@@ -23,7 +23,9 @@ SLACK = 2.5
 """How long after a change its save may land on disk under a loaded CI machine (export, write, rename)."""
 
 
-def _create_until(url: str, worker: int, stop: threading.Event, acked: list[tuple[float, str, str]]) -> None:
+def _create_until(
+    url: str, worker: int, stop: threading.Event, acked: list[tuple[float, str, str]], refused: list[str]
+) -> None:
     with httpx.Client(timeout=5) as client:
         for n in range(100_000):
             if stop.is_set():
@@ -37,18 +39,22 @@ def _create_until(url: str, worker: int, stop: threading.Event, acked: list[tupl
                 )
             except httpx.HTTPError:
                 return  # the kill landed during this request: neither acknowledged nor required
-            assert answer.status_code == 200, answer.text
+            if answer.status_code != 200:  # reported to the test (an assertion here would only be a warning)
+                refused.append(f"{answer.status_code} {answer.text}")
+                return
             acked.append((time.monotonic(), answer.json()["data"]["conversation_id"], user))
 
 
 def test_kill_9_under_load_loses_at_most_the_autosave_interval(tmp_path: Path) -> None:
     snapshot = tmp_path / "state.json"
     acked: list[tuple[float, str, str]] = []
+    refused: list[str] = []
     with running("--snapshot", str(snapshot), "--autosave", str(AUTOSAVE)) as serve:
         httpx.post(f"{serve.url}/_mock/clock", json={"set": "2026-04-01T09:00:00Z"})
         stop = threading.Event()
         workers = [
-            threading.Thread(target=_create_until, args=(serve.url, w, stop, acked), daemon=True) for w in range(4)
+            threading.Thread(target=_create_until, args=(serve.url, w, stop, acked, refused), daemon=True)
+            for w in range(4)
         ]
         for worker in workers:
             worker.start()
@@ -61,6 +67,7 @@ def test_kill_9_under_load_loses_at_most_the_autosave_interval(tmp_path: Path) -
         for worker in workers:
             worker.join(10)
         assert serve.ended_within(5)
+    assert refused == []
     assert len(acked) > 200, "too little load to mean anything"
 
     with running("--snapshot", str(snapshot)) as serve:
