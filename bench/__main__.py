@@ -16,7 +16,7 @@ from bench import bigaccount, fixtures
 from bench.kit import default_run_seconds, print_kit_numbers
 from bench.load import ENDPOINTS, LoadResult, run_wrk, wrk_available
 from bench.processes import DEMO_KEY, free_port, mock_command, prism_command, start
-from bench.startup import print_seed_loads, print_start_numbers
+from bench.startup import print_import_floor, print_seed_loads, print_start_numbers
 
 
 def cold_start(name: str, command_for_port: Any, runs: int) -> float:
@@ -132,7 +132,8 @@ def main() -> None:
         print_fixture_overhead()
         return
     if args.only_start:
-        print_start_numbers(args.cold_runs, args.seed_conversations, tuple(args.servers.split(",")))
+        seeds = 0 if args.skip_seeds else args.seed_conversations
+        print_start_numbers(args.cold_runs, seeds, tuple(args.servers.split(",")))
         return
     if args.only_kit:
         print_kit_numbers()
@@ -160,6 +161,7 @@ def main() -> None:
     colds = {name: cold_start(name, command, args.cold_runs) for name, command in targets.items()}
     for name, seconds in colds.items():
         print(f"  {name:32} {seconds * 1000:8.0f} ms")
+    print_import_floor(args.cold_runs)
 
     print("\nthroughput and latency at 16 connections")
     results = throughput(targets, args.seconds, args.rounds, endpoints)

@@ -48,6 +48,33 @@ def cold_start(server: str, runs: int) -> ColdStart:
     return ColdStart(statistics.median(walls), statistics.median(cpus), walls)
 
 
+STACK_IMPORTS = "import click, flask, pydantic, granian.server"
+"""What `serve` cannot answer without: the command line, the web framework, the models' library, the server."""
+
+
+def import_floor(runs: int) -> dict[str, float]:
+    """Median ms from launch to exit of a bare interpreter, and of one that imports only the stack `serve` uses.
+
+    The cold start of `serve` cannot come in under the second figure on this machine, whatever the mock does.
+    """
+    floors = {}
+    for label, code in (("floor: bare python", "pass"), ("floor: python importing the stack only", STACK_IMPORTS)):
+        walls = []
+        for index in range(runs + 1):
+            began = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True)
+            if index:  # the first run fills the OS file cache
+                walls.append((time.perf_counter() - began) * 1000)
+        floors[label] = statistics.median(walls)
+    return floors
+
+
+def print_import_floor(runs: int) -> None:
+    """Print `import_floor` under a cold start table (the stack: `STACK_IMPORTS`)."""
+    for label, wall in import_floor(runs).items():
+        print(f"  {label:40} {wall:6.0f} ms  (launch to exit)")
+
+
 @dataclass
 class SeedLoad:
     """One seed file loaded in this process, by phase (seconds, wall clock and CPU)."""
@@ -116,8 +143,10 @@ def print_start_numbers(runs: int, conversations: int, servers: tuple[str, ...] 
     for server in servers:
         result = cold_start(server, runs)
         print(f"  {server:12} {result.wall_ms:8.0f} {result.cpu_ms:8.0f}  {', '.join(f'{r:.0f}' for r in result.runs)}")
-    print()
-    print_seed_loads(conversations)
+    print_import_floor(runs)
+    if conversations:
+        print()
+        print_seed_loads(conversations)
 
 
 def print_seed_loads(conversations: int) -> None:
