@@ -5,7 +5,6 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-import yaml
 from bland_sms_mock.contracts.models.api import ErrorCode, format_timestamp, timestamp_ms
 from bland_sms_mock.contracts.models.control import (
     AccountSpec,
@@ -194,6 +193,8 @@ def read_document_body() -> dict[str, Any]:
     """
     if request.mimetype not in YAML_TYPES:
         return read_object()
+    import yaml  # lazy, for start-up speed: only a YAML body needs PyYAML
+
     try:
         document = load_yaml(request.get_data(cache=True).decode("utf-8-sig"))
     except (UnicodeDecodeError, yaml.YAMLError) as exc:

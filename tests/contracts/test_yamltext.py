@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from bland_sms_mock.contracts.yamltext import TextTimesLoader, load_yaml
+from bland_sms_mock.contracts.yamltext import load_yaml, text_times_loader
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -15,7 +15,7 @@ class PlainPyYaml(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.Saf
     """PyYAML's safe loader with the same resolvers and no shortcut."""
 
 
-PlainPyYaml.yaml_implicit_resolvers = TextTimesLoader.yaml_implicit_resolvers
+PlainPyYaml.yaml_implicit_resolvers = text_times_loader().yaml_implicit_resolvers
 
 TRICKY = """
 base: &base {x: 1, y: [1, 2, {deep: true}]}
