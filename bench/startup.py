@@ -48,8 +48,8 @@ def cold_start(server: str, runs: int) -> ColdStart:
     return ColdStart(statistics.median(walls), statistics.median(cpus), walls)
 
 
-STACK_IMPORTS = "import click, flask, pydantic, granian.server"
-"""What `serve` cannot answer without: the command line, the web framework, the models' library, the server."""
+STACK_IMPORTS = "import click, flask, granian.server; from pydantic import BaseModel"
+"""What `serve` cannot answer without: the command line, the web framework, the server, the models' base."""
 
 
 def import_floor(runs: int) -> dict[str, float]:
