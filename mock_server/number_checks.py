@@ -42,8 +42,8 @@ PIPE_BYTES = 1 << 20
 class NumberChecks:
     """The phone numbers of one validation, judged in bulk (a `NumberVerdicts` for `DEFERRED_NUMBERS`)."""
 
-    def __init__(self, chunk: int = CHUNK) -> None:
-        self._chunk = chunk
+    def __init__(self, chunk: int | None = None) -> None:
+        self._chunk = chunk or CHUNK
         self._seen: dict[bool, set[str]] = {False: set(), True: set()}
         self._pending: dict[bool, list[str]] = {False: [], True: []}
         self._helper: subprocess.Popen[bytes] | None = None
