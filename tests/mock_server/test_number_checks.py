@@ -78,7 +78,8 @@ def test_a_bad_number_judged_by_the_helper_is_named_with_the_file_and_nothing_is
         f"{path}: conversations[{BAD_AT}].user_number: must be a possible E.164 phone number such as +15550001111"
     )
     assert judged_here == [] and store.conversations == {}
-    assert f"conversations[{BAD_AT}].user_number" in str(pytest.raises(ValueError, read_file, path).value)
+    with pytest.raises(ValueError, match=rf"conversations\[{BAD_AT}\]\.user_number: must be a possible"):
+        read_file(path)
 
 
 def test_a_bad_number_is_named_beside_the_other_problems_of_the_file(tmp_path: Path, judged_here: list[str]) -> None:
@@ -86,7 +87,10 @@ def test_a_bad_number_is_named_beside_the_other_problems_of_the_file(tmp_path: P
     with pytest.raises(ValueError) as raised:
         read_file(path)
     problems = str(raised.value).removeprefix(f"{path}: ").split("; ")
-    assert [p.split(":")[0] for p in problems] == ["conversations[0].created_at", f"conversations[{BAD_AT}].user_number"]
+    assert [p.split(":")[0] for p in problems] == [
+        "conversations[0].created_at",
+        f"conversations[{BAD_AT}].user_number",
+    ]
 
 
 def test_a_bad_number_is_told_before_what_the_build_finds(tmp_path: Path, judged_here: list[str]) -> None:
