@@ -124,6 +124,8 @@ class NumberChecks:
         self._pending[strict] = []
 
     def _start(self) -> subprocess.Popen[bytes]:
+        if not sys.executable:
+            raise OSError("no Python interpreter to start the helper with")
         environment = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         if os.name == "posix":
             own_group: dict[str, int] = {"process_group": 0}
