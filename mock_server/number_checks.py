@@ -92,11 +92,9 @@ class NumberChecks:
         if helper is None:
             return
         for stream in (helper.stdin, helper.stdout):
-            try:
-                if stream is not None:
+            if stream is not None:
+                with contextlib.suppress(OSError):  # a helper gone mid-write leaves a broken pipe to close
                     stream.close()
-            except OSError:
-                pass
         if helper.poll() is None:
             helper.kill()
         helper.wait()

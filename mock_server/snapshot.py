@@ -136,12 +136,18 @@ def seed_file(store: Store, path: str | Path, timings: dict[str, float] | None =
 
 
 def _validator(path: str | Path) -> Callable[[dict[str, Any]], Snapshot]:
-    """Read the file; return what validates its document given a validation context."""
-    if str(path).endswith(".json"):
-        data = Path(path).read_bytes()
-        return lambda context: Snapshot.model_validate_json(data, context=context)
-    document = read_document(path)
-    return lambda context: Snapshot.model_validate(document, context=context)
+    """What reads the file and validates its document given a validation context.
+
+    The file is read again for a second pass (only when a phone number failed), rather than its bytes
+    kept in memory while a big seed is built.
+    """
+
+    def validate(context: dict[str, Any]) -> Snapshot:
+        if str(path).endswith(".json"):
+            return Snapshot.model_validate_json(Path(path).read_bytes(), context=context)
+        return Snapshot.model_validate(read_document(path), context=context)
+
+    return validate
 
 
 def _first_pass(validate: Callable[[dict[str, Any]], Snapshot], numbers: NumberChecks) -> Snapshot:
@@ -162,10 +168,12 @@ def _settle(validate: Callable[[dict[str, Any]], Snapshot], numbers: NumberCheck
 
     Raises:
         ValidationError: exactly the errors of one ordinary validation.
+        OSError: the file changed between the two passes.
     """
     numbers.finish()
     if numbers.bad:
         validate({DEFERRED_NUMBERS: numbers})  # raises: `numbers` now answers with its verdicts
+        raise OSError("changed while it was read")
 
 
 REMEMBERED_FILES = 8
