@@ -96,17 +96,14 @@ def load_seed(path: Path, label: str) -> SeedLoad:
     """Load `path` into a fresh mock the way `serve --seed` does, timing each phase."""
     from bland_sms_mock.mock_server.app import create_app
     from bland_sms_mock.mock_server.request_io import EXTENSION
-    from bland_sms_mock.mock_server.snapshot import no_collection, read_file, seed
+    from bland_sms_mock.mock_server.snapshot import seed_file
 
     store = create_app().extensions[EXTENSION]
     timings: dict[str, float] = {}
-    began, cpu_began = time.perf_counter(), time.process_time()
-    with no_collection():
-        snapshot = read_file(path)
-        read = time.perf_counter() - began
-        count = seed(store, snapshot, timings)
-        del snapshot
-    result = SeedLoad(label, count, read, timings["build"], timings["store"], time.process_time() - cpu_began)
+    cpu_began = time.process_time()
+    count = seed_file(store, path, timings)
+    cpu = time.process_time() - cpu_began
+    result = SeedLoad(label, count, timings["read"], timings["build"], timings["store"], cpu)
     del store
     gc.collect()
     return result

@@ -131,9 +131,8 @@ def build_app(spec: dict[str, Any], announce: Callable[[str], None] | None = Non
     """
     from bland_sms_mock.mock_server.app import create_app
     from bland_sms_mock.mock_server.config import load_config
-    from bland_sms_mock.mock_server.errors import ApiError
     from bland_sms_mock.mock_server.request_io import EXTENSION
-    from bland_sms_mock.mock_server.snapshot import load_file, no_collection, read_file, seed
+    from bland_sms_mock.mock_server.snapshot import load_file, no_collection, seed_file
 
     app = create_app(
         config if config is not None else load_config(spec.get("config")),
@@ -150,10 +149,7 @@ def build_app(spec: dict[str, Any], announce: Callable[[str], None] | None = Non
     with no_collection():
         for path in spec.get("seeds", []):
             began = time.perf_counter()
-            try:
-                count = seed(store, read_file(path))
-            except ApiError as exc:
-                raise ValueError(f"{path}: " + "; ".join(message for _, message in exc.problems)) from None
+            count = seed_file(store, path)
             if announce:
                 announce(f"Seeded {count:,} conversations from {path} in {time.perf_counter() - began:.1f} s")
         # What was loaded lives as long as the server: the cycle collector need never walk it (a million

@@ -12,18 +12,19 @@ import json
 import os
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from bland_sms_mock.contracts.models.api import ErrorCode, format_timestamp, timestamp_ms
+from bland_sms_mock.contracts.models.api import DEFERRED_NUMBERS, ErrorCode, format_timestamp, timestamp_ms
 from bland_sms_mock.contracts.models.control import Snapshot, StoredAccount, StoredConversation
 from bland_sms_mock.contracts.yamltext import read_document
 from bland_sms_mock.mock_server import views
 from bland_sms_mock.mock_server.errors import ApiError, problems_from_validation
-from bland_sms_mock.mock_server.state import Account, Conversation, Message, new_id
+from bland_sms_mock.mock_server.number_checks import NumberChecks
+from bland_sms_mock.mock_server.state import Account, Conversation, Message, new_ids
 from bland_sms_mock.mock_server.store import Store
 from pydantic import ValidationError
 
@@ -37,6 +38,7 @@ _COPIED = tuple(
 
 
 _CREATED_AT = attrgetter("created_at")
+_copied = attrgetter(*_COPIED)
 
 
 def _ms(text: str | None) -> int | None:
@@ -73,9 +75,10 @@ def read_file(path: str | Path, *, remember: bool = False) -> Snapshot:
     """Read and validate a snapshot or seed file in one pass: JSON (a name ending in `.json`), else YAML.
 
     JSON goes from bytes to models inside pydantic's parser (no `json.loads` tree in between), which
-    is what makes a seed of a million conversations practical; YAML suits hand-written seeds. With
-    `remember`, the last few files read stay parsed, and reading one again while unchanged (same size and
-    modification time) costs nothing: the pytest fixtures seed the same files before every test.
+    is what makes a seed of a million conversations practical; YAML suits hand-written seeds. The phone
+    numbers are judged alongside the parse (`NumberChecks`). With `remember`, the last few files read stay
+    parsed, and reading one again while unchanged (same size and modification time) costs nothing: the
+    pytest fixtures seed the same files before every test.
 
     Raises:
         ValueError: unreadable, malformed or invalid, naming the file and each bad field.
@@ -86,11 +89,10 @@ def read_file(path: str | Path, *, remember: bool = False) -> Snapshot:
         if remember and key in _REMEMBERED:
             _REMEMBERED.move_to_end(key)
             return _REMEMBERED[key]
-        with no_collection():
-            if str(path).endswith(".json"):
-                snapshot = Snapshot.model_validate_json(Path(path).read_bytes())
-            else:
-                snapshot = Snapshot.model_validate(read_document(path))
+        with no_collection(), NumberChecks() as numbers:
+            validate = _validator(path)
+            snapshot = _first_pass(validate, numbers)
+            _settle(validate, numbers)
     except OSError as exc:
         raise ValueError(f"{path}: {exc.strerror or exc}") from None
     except ValidationError as exc:
@@ -100,6 +102,78 @@ def read_file(path: str | Path, *, remember: bool = False) -> Snapshot:
         while len(_REMEMBERED) > REMEMBERED_FILES:
             _REMEMBERED.popitem(last=False)
     return snapshot
+
+
+def seed_file(store: Store, path: str | Path, timings: dict[str, float] | None = None) -> int:
+    """Add a seed file's accounts and conversations, as `seed(store, read_file(path))` does; return how many.
+
+    Faster for a big file: its phone numbers are still being judged in the helper process while the state
+    is built, and the verdicts are awaited only before anything reaches the store. `timings`, when
+    given, receives `read` (read and validate) besides what `seed` puts there.
+
+    Raises:
+        ValueError: unreadable, malformed, invalid or inconsistent, naming the file and each bad field
+            (nothing is added then).
+    """
+    began = time.perf_counter()
+    try:
+        with no_collection(), NumberChecks() as numbers:
+            validate = _validator(path)
+            snapshot = _first_pass(validate, numbers)
+            if timings is not None:
+                timings["read"] = time.perf_counter() - began
+            try:
+                return seed(store, snapshot, timings, settle=lambda: _settle(validate, numbers))
+            except ApiError:
+                _settle(validate, numbers)  # a bad phone number is told first, as `read_file` would
+                raise
+    except OSError as exc:
+        raise ValueError(f"{path}: {exc.strerror or exc}") from None
+    except ValidationError as exc:
+        raise ValueError(f"{path}: {_problems(exc)}") from None
+    except ApiError as exc:
+        raise ValueError(f"{path}: " + "; ".join(message for _, message in exc.problems)) from None
+
+
+def _validator(path: str | Path) -> Callable[[dict[str, Any]], Snapshot]:
+    """What reads the file and validates its document given a validation context.
+
+    The file is read again for a second pass (only when a phone number failed), rather than its bytes
+    kept in memory while a big seed is built.
+    """
+
+    def validate(context: dict[str, Any]) -> Snapshot:
+        if str(path).endswith(".json"):
+            return Snapshot.model_validate_json(Path(path).read_bytes(), context=context)
+        return Snapshot.model_validate(read_document(path), context=context)
+
+    return validate
+
+
+def _first_pass(validate: Callable[[dict[str, Any]], Snapshot], numbers: NumberChecks) -> Snapshot:
+    """Validate with the phone numbers handed to `numbers` (judged apart); `_settle` completes the check.
+
+    Raises:
+        ValidationError: every problem of the document, bad phone numbers included.
+    """
+    try:
+        return validate({DEFERRED_NUMBERS: numbers})
+    except ValidationError:
+        _settle(validate, numbers)  # with a bad number, the errors of one pass naming it among the others
+        raise
+
+
+def _settle(validate: Callable[[dict[str, Any]], Snapshot], numbers: NumberChecks) -> None:
+    """Wait for the numbers' verdicts; when one failed, validate again so the error names each bad field.
+
+    Raises:
+        ValidationError: exactly the errors of one ordinary validation.
+        OSError: the file changed between the two passes.
+    """
+    numbers.finish()
+    if numbers.bad:
+        validate({DEFERRED_NUMBERS: numbers})  # raises: `numbers` now answers with its verdicts
+        raise OSError("changed while it was read")
 
 
 REMEMBERED_FILES = 8
@@ -165,20 +239,24 @@ def restore(store: Store, snapshot: Snapshot) -> None:
             a.without_conversations() for a in store.accounts.values()
         ]
         by_name = {a.name: a for a in accounts} | {k: a for a in accounts for k in a.api_keys}
-        built = _build_conversations(
-            snapshot.conversations, lambda ref: by_name.get(ref) if ref else accounts[0], {}, store
-        )
+        built = _build_conversations(snapshot.conversations, lambda ref: by_name.get(ref) if ref else accounts[0], {})
         store.replace_accounts(accounts)
         _adopt(store, built)
         if snapshot.clock is not None:
             store.clock.set(_ms(snapshot.clock.now), frozen=snapshot.clock.frozen)
 
 
-def seed(store: Store, snapshot: Snapshot, timings: dict[str, float] | None = None) -> int:
+def seed(
+    store: Store,
+    snapshot: Snapshot,
+    timings: dict[str, float] | None = None,
+    settle: Callable[[], None] | None = None,
+) -> int:
     """Add a seed's accounts (those not known yet) and conversations; return how many conversations.
 
-    `timings`, when given, receives the seconds spent building the state's objects (`build`) and adding
-    them to the store's indexes (`store`).
+    `timings`, when given, receives the seconds spent building the state's objects (`build`, with the wait
+    for `settle`) and adding them to the store's indexes (`store`). `settle`, when given, runs once the
+    state is built and before anything is stored: the last check of the seed (its phone numbers).
 
     Raises:
         ApiError: the seed is inconsistent with itself or with the mock (nothing is changed then).
@@ -199,7 +277,9 @@ def seed(store: Store, snapshot: Snapshot, timings: dict[str, float] | None = No
             return pending.get(ref) or store.find_account(ref) if ref else store.find_account(None)
 
         active = {(a.name, *pair): c for a in store.accounts.values() for pair, c in a.active.items()}
-        built = _build_conversations(snapshot.conversations, lookup, active, store, taken=set(store.conversations))
+        built = _build_conversations(snapshot.conversations, lookup, active, taken=set(store.conversations))
+        if settle is not None:
+            settle()
         built_at = time.perf_counter()
         for account in new_accounts:
             store.add_loaded_account(account)
@@ -212,9 +292,9 @@ def seed(store: Store, snapshot: Snapshot, timings: dict[str, float] | None = No
 def _adopt(store: Store, built: list[tuple[Account, Conversation]]) -> None:
     """Index loaded conversations, then give ids to the messages that came without one."""
     store.adopt_all(built)
-    for _, conversation in built:
-        for message in conversation.messages:
-            message.id = message.id or store.new_message_id()
+    unnamed = [message for _, conversation in built for message in conversation.messages if not message.id]
+    for message, message_id in zip(unnamed, store.new_message_ids(len(unnamed)), strict=True):
+        message.id = message_id
 
 
 def _account(spec: StoredAccount) -> Account:
@@ -232,48 +312,50 @@ def _build_conversations(
     records: list[StoredConversation],
     lookup: Any,
     active: dict[tuple[str, str, str], Any],
-    store: Store,
     taken: set[str] | None = None,
 ) -> list[tuple[Account, Conversation]]:
     taken = set(taken or ())
     built: list[tuple[Account, Conversation]] = []
+    fresh_ids = iter(new_ids("convo", sum(not record.id for record in records)))
+    accounts: dict[str | None, Account | None] = {}  # by reference: a seed names a few accounts a million times
     for i, record in enumerate(records):
-        where = f"conversations[{i}]"
-        account = lookup(record.account)
-        if account is None:
-            raise ApiError.one(ErrorCode.INVALID_FIELD, f"{where}.account: no account {record.account!r}")
+        if (account := accounts.get(record.account)) is None:
+            account = accounts[record.account] = lookup(record.account)
+            if account is None:
+                raise ApiError.one(
+                    ErrorCode.INVALID_FIELD, f"conversations[{i}].account: no account {record.account!r}"
+                )
         sms_config = account.numbers.get(record.agent_number)
         if sms_config is None:
             raise ApiError.one(
                 ErrorCode.AGENT_NUMBER_NOT_FOUND,
-                f"{where}.agent_number: {record.agent_number} is not a number of {account.name}",
+                f"conversations[{i}].agent_number: {record.agent_number} is not a number of {account.name}",
             )
-        conversation_id = record.id or new_id("convo")
+        conversation_id = record.id or next(fresh_ids)
         if conversation_id in taken:
-            raise ApiError.one(ErrorCode.INVALID_FIELD, f"{where}.id: {conversation_id} is used twice")
+            raise ApiError.one(ErrorCode.INVALID_FIELD, f"conversations[{i}].id: {conversation_id} is used twice")
         taken.add(conversation_id)
-        conversation = _conversation(record, conversation_id, sms_config, store)
+        conversation = _conversation(record, conversation_id, sms_config)
         if conversation.is_active:
             pair = (account.name, conversation.user_number, conversation.agent_number)
             if pair in active:
                 raise ApiError.one(
                     ErrorCode.INVALID_FIELD,
-                    f"{where}.is_active: {pair[1]} and {pair[2]} already have an active conversation",
+                    f"conversations[{i}].is_active: {pair[1]} and {pair[2]} already have an active conversation",
                 )
             active[pair] = conversation
         built.append((account, conversation))
     return built
 
 
-def _conversation(record: StoredConversation, conversation_id: str, sms_config: Any, store: Store) -> Conversation:
+def _conversation(record: StoredConversation, conversation_id: str, sms_config: Any) -> Conversation:
     messages = [
         Message(m.id or "", m.sender, m.kind, m.message, m.message_sid, timestamp_ms(m.created_at))
         for m in record.messages
     ]
     messages.sort(key=_CREATED_AT)  # stable: messages of the same instant keep the file's order
     timed_out_at = _ms(record.timed_out_at)
-    given = record.__dict__
-    fields = {name: given[name] for name in _COPIED}
+    fields = dict(zip(_COPIED, _copied(record), strict=True))
     conversation = Conversation(
         id=conversation_id,
         created_at=_ms(record.created_at) if record.created_at else messages[0].created_at,

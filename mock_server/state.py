@@ -7,6 +7,7 @@ a new one, so no field can be forgotten by one of them.
 from __future__ import annotations
 
 import hashlib
+import os
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -160,6 +161,12 @@ class State:
         self.last_message_id += 1
         return str(self.last_message_id)
 
+    def new_message_ids(self, count: int) -> list[str]:
+        """The next `count` message ids at once (a seed's messages that came without one)."""
+        first = self.last_message_id + 1
+        self.last_message_id += count
+        return [str(number) for number in range(first, first + count)]
+
     def note_message_id(self, message_id: str) -> None:
         """Keep later ids above one that was loaded (from a snapshot or a seed)."""
         if message_id.isdigit():
@@ -300,3 +307,9 @@ class Fired:
 def new_id(prefix: str) -> str:
     """An opaque id: `<prefix>_<32 hex>` [mock]."""
     return f"{prefix}_{uuid.uuid4().hex}"
+
+
+def new_ids(prefix: str, count: int) -> list[str]:
+    """`count` opaque ids like `new_id`'s, from one draw of random bits (a seed names a million conversations)."""
+    digits = os.urandom(16 * count).hex()
+    return [f"{prefix}_{digits[start : start + 32]}" for start in range(0, 32 * count, 32)]

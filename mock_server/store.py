@@ -170,9 +170,9 @@ class Store:
         finally:
             orders.attach(conversation)
 
-    def new_message_id(self) -> str:
-        """A fresh message id (for messages loaded without one)."""
-        return self.state.new_message_id()
+    def new_message_ids(self, count: int) -> list[str]:
+        """`count` fresh message ids (for messages loaded without one)."""
+        return self.state.new_message_ids(count)
 
     # ----------------------------------------------------------------------------------- accounts
 

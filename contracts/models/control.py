@@ -24,9 +24,11 @@ from bland_sms_mock.contracts.models.api import (
     WebhookAttempt,
     WebhookUrl,
     _query_int,
+    check_timestamp,
     parse_timestamp,
 )
 from pydantic import (
+    AfterValidator,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -367,18 +369,16 @@ class MockConfig(ContractModel):
     accounts: list[ConfiguredAccount] = Field(min_length=1)
 
 
+Instant = Annotated[str, AfterValidator(check_timestamp)]
+"""An instant in a snapshot or seed file: any ISO 8601 date or date-time, kept as written."""
+
+
 class StoredMessage(MessageRecord):
     """A message in a snapshot or seed file: any ISO 8601 instant is accepted."""
 
     model_config = ConfigDict(extra="forbid")
 
-    created_at: str
-
-    @field_validator("created_at")
-    @classmethod
-    def _instant(cls, value: str) -> str:
-        parse_timestamp(value)
-        return value
+    created_at: Instant
 
 
 class StoredConversation(TimeoutSettings):
@@ -390,27 +390,20 @@ class StoredConversation(TimeoutSettings):
     id: str | None = None
     user_number: PhoneNumber
     agent_number: PhoneNumber
-    created_at: str | None = None
-    updated_at: str | None = None
+    created_at: Instant | None = None
+    updated_at: Instant | None = None
     variables: dict[str, Any] = Field(default_factory=dict)
     current_node_id: str | None = None
     curr_pathway_id: str | None = None
     curr_pathway_version: str | None = None
     is_active: bool = True
-    timed_out_at: str | None = None
+    timed_out_at: Instant | None = None
     webhook: WebhookUrl | None = None
     metadata: dict[str, Any] | None = None
     effective_channel: Channel = "sms"
-    warning_due: str | None = Field(None, description="Pending warning; derived from the messages when left out.")
-    timeout_due: str | None = Field(None, description="Pending timeout; derived from the messages when left out.")
+    warning_due: Instant | None = Field(None, description="Pending warning; derived from the messages when left out.")
+    timeout_due: Instant | None = Field(None, description="Pending timeout; derived from the messages when left out.")
     messages: list[StoredMessage] = Field(min_length=1)
-
-    @field_validator("created_at", "updated_at", "timed_out_at", "warning_due", "timeout_due")
-    @classmethod
-    def _instant(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_timestamp(value)
-        return value
 
 
 class StoredAccount(ConfiguredAccount):
