@@ -269,9 +269,9 @@ class TextColumn:
             self._clean = self._joined.count(_SEPARATOR) == len(texts) + 1  # no text holds the separator
         return self._joined if self._clean else None
 
-    def count(self, ends: bool, want: str) -> int | None:
-        """How many texts contain (or, with `ends`, end with) the non-empty `want`, when that is cheaper to
-        know than the list of them: None when the occurrences are few (search them instead) and as for `search`.
+    def count(self, ends: bool, want: str, at_least: int = 0) -> int | None:
+        """How many texts contain (or, with `ends`, end with) the non-empty `want`, counted in C without listing
+        them; None when `want` occurs fewer than `at_least` times (listing them is then cheaper) and as for `search`.
         """
         if (joined := self._ready(want)) is None:
             return None
@@ -280,7 +280,7 @@ class TextColumn:
             return sum(n for text, n in tally.items() if test(text, want))
         if ends:
             return joined.count(want + _SEPARATOR)
-        if joined.count(want) <= _FEW:
+        if at_least and joined.count(want) < at_least:
             return None
         # One match per text: the rest of the text after its first occurrence is taken in; the empty group
         # makes every found item the one empty string (nothing built per match).
