@@ -24,7 +24,7 @@ from array import array
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from itertools import accumulate, chain, repeat
+from itertools import accumulate, chain, islice, repeat
 from typing import Any
 
 from sortedcontainers import SortedKeyList
@@ -174,6 +174,8 @@ def _first(values: SortedKeyList, past: Callable[[Any], bool]) -> int:
 _SEPARATOR = "\x00"
 _TALLY_MOST = 256
 """A text column counts its distinct texts while they are at most this many (agent numbers, node ids)."""
+_PIECE = 4096
+"""Texts a column renders at a time when it joins them (and values it looks at before counting them all)."""
 _FEW = 20_000
 """Up to this many occurrences, a search steps from one to the next with `str.find` (faster than `re` at
 skipping the text between them); past it, `re` finds them all without a Python step each."""
@@ -221,9 +223,12 @@ class TextColumn:
         self.render = render
         self.slots = slots
         self.values: list[Any] = [self._value(c) for c in slots.owners]
-        self.tally: Counter[Any] | None = Counter(self.values)
+        self.tally: Counter[Any] | None = Counter(islice(self.values, _PIECE))
         """How many conversations hold each value, while they are few distinct values (else None)."""
-        self._tally_check()
+        self._tally_check()  # many distinct values among the first: no count of every one is built
+        if self.tally is not None:
+            self.tally = Counter(self.values)
+            self._tally_check()
         self._joined: str | None = None
         self._starts = array("i")
         self._clean = True
@@ -282,10 +287,16 @@ class TextColumn:
         if not want or _SEPARATOR in want:
             return None
         if self._joined is None:
-            texts = list(map(self._text, self.values))
-            self._joined = _SEPARATOR + _SEPARATOR.join(texts) + _SEPARATOR if texts else _SEPARATOR
-            self._starts = _starts(texts, 0) if texts else array("i")
-            self._clean = self._joined.count(_SEPARATOR) == len(texts) + 1  # no text holds the separator
+            # In pieces, so the rendered texts (a new string per instant) are never all held at once.
+            values, pieces, offsets, end = self.values, [_SEPARATOR], array("q"), 0
+            for at in range(0, len(values), _PIECE):
+                texts = list(map(self._text, values[at : at + _PIECE]))
+                offsets.extend(_offsets(texts, end))  # `end`: where the separator before the piece lies
+                pieces.append(_SEPARATOR.join(texts) + _SEPARATOR)
+                end += len(pieces[-1])
+            self._joined = "".join(pieces)
+            self._starts = offsets if offsets and offsets[-1] >= 2**31 else array("i", offsets)
+            self._clean = self._joined.count(_SEPARATOR) == len(values) + 1  # no text holds the separator
         return self._joined if self._clean else None
 
     def count(self, ends: bool, want: str, at_least: int = 0) -> int | None:

@@ -183,6 +183,7 @@ def test_lists_answer_alike_on_the_paths_for_many_matches(steps: list[tuple], ta
         patch.object(query, "_SEARCH_COST", worth),
         patch.object(orders, "_FEW", 0),
         patch.object(orders, "_TALLY_MOST", 256 if tally else -1),
+        patch.object(orders, "_PIECE", 3),  # a column joined from pieces of 3 texts
     ):
         _check(steps)
 
@@ -264,6 +265,8 @@ BROAD = [  # filters most conversations pass, so a page is found by walking an o
     ("current_node_id", "eq", None),
     ("timed_out_at", "eq", None),
     ("variables", "contains", {"k": "a"}),
+    ("curr_pathway_id", "contains", "pw"),
+    ("current_node_id", "endsWith", "1"),
 ]
 broad_listing = st.tuples(
     st.just("list"),
@@ -316,5 +319,6 @@ def test_lists_of_many_matches_answer_what_brute_force_answers(
         patch.object(query, "_SLACK", -(10**9) if eager else 0),  # eager: always walk with the test first
         patch.object(query, "_LIST_COST", worth),
         patch.object(query, "_SEARCH_COST", worth),
+        patch.object(orders, "_PIECE", 7),
     ):
         _check([*_opening(count), *steps])
