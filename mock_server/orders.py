@@ -176,7 +176,7 @@ _TALLY_MOST = 256
 """A text column counts its distinct texts while they are at most this many (agent numbers, node ids)."""
 _PIECE = 4096
 """Texts a column renders at a time when it joins them (and values it looks at before counting them all)."""
-_FEW = 20_000
+_FEW = 1_000
 """Up to this many occurrences, a search steps from one to the next with `str.find` (faster than `re` at
 skipping the text between them); past it, `re` finds them all without a Python step each."""
 
@@ -299,9 +299,10 @@ class TextColumn:
             self._clean = self._joined.count(_SEPARATOR) == len(values) + 1  # no text holds the separator
         return self._joined if self._clean else None
 
-    def count(self, ends: bool, want: str, at_least: int = 0) -> int | None:
+    def count(self, ends: bool, want: str, worth: Callable[[int], bool] | None = None) -> int | None:
         """How many texts contain (or, with `ends`, end with) the non-empty `want`, counted in C without listing
-        them; None when `want` occurs fewer than `at_least` times (listing them is then cheaper) and as for `search`.
+        them; None as for `search`, and when `worth`, told how often `want` occurs, says counting texts is not
+        worth it (the caller lists them instead).
         """
         if (joined := self._ready(want)) is None:
             return None
@@ -310,7 +311,7 @@ class TextColumn:
             return sum(n for value, n in tally.items() if test(self._text(value), want))
         if ends:
             return joined.count(want + _SEPARATOR)
-        if at_least and joined.count(want) < at_least:
+        if worth is not None and not worth(joined.count(want)):
             return None
         # One match per text: the rest of the text after its first occurrence is taken in; the empty group
         # makes every found item the one empty string (nothing built per match).
@@ -327,9 +328,10 @@ class TextColumn:
             want += _SEPARATOR
         if joined.count(want) > _FEW:  # many: `re` finds them all in C, one match per text
             pattern = re.escape(want) if ends else f"{re.escape(want)}[^{_SEPARATOR}]*"
-            # A match lies inside the text whose separator is the last one before it.
-            places = map(bisect_right, repeat(starts), map(re.Match.start, re.finditer(pattern, joined)))
-            return list(map(owners.__getitem__, map((-1).__add__, places)))
+            # A match lies in the text after the separators before it: counted from one match to the next, in C.
+            at = list(map(re.Match.start, re.finditer(pattern, joined)))
+            places = accumulate(map(joined.count, repeat(_SEPARATOR), chain((0,), at), at), initial=-1)
+            return list(map(owners.__getitem__, islice(places, 1, None)))
         found, find, at = [], joined.find, joined.find(want)  # few: `str.find` skips between them fastest
         while at >= 0:
             place = bisect_right(starts, at) - 1

@@ -276,13 +276,13 @@ def _far(order: FieldOrder, test: Predicate, descending: bool, total: int) -> in
     whole order when none passes.
     """
     step = len(order) // _PROBES
-    if step < _SLACK or total * _PROBES < len(order) * 4:  # fewer than 4 probes would pass, spread evenly
+    if not step or step < _SLACK or total * _PROBES < len(order) * 4:  # under 4 probes would pass, spread evenly
         return 0
     for n in range(_PROBES):
         at = n * step + int(n * _GOLDEN % 1 * step)  # each in its own stretch, off any period the data has
         if test(order.window(at, at + 1, descending)[0]):
             # A first pass this late is more than chance when matches are spread evenly: they lie further on.
-            return (n - 1) * step if n * total >= len(order) * 4 else 0
+            return (n - 1) * step if n * total >= len(order) * 2 else 0
     return len(order)
 
 
@@ -387,7 +387,12 @@ def select(account: Account, params: ListQuery, filters: list[Filter]) -> tuple[
             ends = spec.operator is FilterOperator.ENDS_WITH
             # Fewer matches than this make a walk cost more than listing them (`_arrange`): list them instead.
             at_least = isqrt(int(2 * stop * len(order) * cost / _SEARCH_COST)) if _SEARCH_COST else len(order) + 1
-            if (total := column.count(ends, spec.value, at_least)) is not None:
+
+            def worth(occurrences: int) -> bool:  # whether a walk is likely to find the page: then count
+                reach = occurrences * _SEARCH_COST / cost
+                return occurrences >= at_least and _far(order, tests[0], descending, occurrences) < reach
+
+            if (total := column.count(ends, spec.value, worth)) is not None:
                 matches = partial(column.search, ends, spec.value)
                 reach = int(total * _SEARCH_COST / cost)
                 return _arrange(order, params.sortBy, total, matches, start, stop, descending, tests[0], reach), total

@@ -320,5 +320,6 @@ def test_lists_of_many_matches_answer_what_brute_force_answers(
         patch.object(query, "_LIST_COST", worth),
         patch.object(query, "_SEARCH_COST", worth),
         patch.object(orders, "_PIECE", 7),
+        patch.object(query, "_PROBES", 16),  # the order probed as a big account's would be
     ):
         _check([*_opening(count), *steps])
