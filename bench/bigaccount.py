@@ -250,6 +250,24 @@ def combinations(count: int) -> list[tuple[str, dict[str, Any]]]:
             },
         ),
         (
+            "is_active eq true + created_at gte (half) + sortBy=curr_pathway_id desc, middle page",
+            {
+                **_filters(("is_active", "eq", True), ("created_at", "gte", mid)),
+                "sortBy": "curr_pathway_id",
+                "pageSize": 100,
+                "page": max(1, count * 45 // 100 // 100 // 2),
+            },
+        ),
+        (
+            "user_number contains 9 (41%) + sortBy=updated_at desc, middle page",
+            {
+                **_filters(("user_number", "contains", "9")),
+                "sortBy": "updated_at",
+                "pageSize": 100,
+                "page": max(1, count * 41 // 100 // 100 // 2),
+            },
+        ),
+        (
             "user_number endsWith + agent_number contains + current_node_id startsWith",
             _filters(
                 ("user_number", "endsWith", "1"),

@@ -24,7 +24,7 @@ from array import array
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from itertools import accumulate, chain, repeat
+from itertools import accumulate, chain, islice, repeat
 from typing import Any
 
 from sortedcontainers import SortedKeyList
@@ -174,7 +174,9 @@ def _first(values: SortedKeyList, past: Callable[[Any], bool]) -> int:
 _SEPARATOR = "\x00"
 _TALLY_MOST = 256
 """A text column counts its distinct texts while they are at most this many (agent numbers, node ids)."""
-_FEW = 20_000
+_PIECE = 4096
+"""Texts a column renders at a time when it joins them (and values it looks at before counting them all)."""
+_FEW = 1_000
 """Up to this many occurrences, a search steps from one to the next with `str.find` (faster than `re` at
 skipping the text between them); past it, `re` finds them all without a Python step each."""
 
@@ -190,36 +192,51 @@ class Slots:
         self.place: dict[str, int] = {c.id: n for n, c in enumerate(self.owners)}
 
 
+def _offsets(texts: list[str], first: int) -> Iterator[int]:
+    """Where the separator before each text lies, when the first one lies at `first`."""
+    return accumulate(map(operator.add, map(len, texts[:-1]), repeat(1)), initial=first)
+
+
 def _starts(texts: list[str], first: int) -> array:
-    """Where the separator before each text lies, when the first one lies at `first` (8 bytes a text)."""
-    return array("q", accumulate(map(operator.add, map(len, texts[:-1]), repeat(1)), initial=first))
+    """`_offsets` in an array: 4 bytes a text while the joined string is under 2 GiB, else 8."""
+    try:
+        return array("i", _offsets(texts, first))
+    except OverflowError:
+        return array("q", _offsets(texts, first))
 
 
 class TextColumn:
     """One field's texts of every conversation of an account joined in one string, searched by `re` in C.
 
-    `texts` is aligned with the account's `Slots` ("" for a null or a deleted conversation: a non-empty
-    search never matches it) and kept current on every write; the joined string is rebuilt from it on the
-    first search after a change, and extended in place when conversations only arrive.
+    `values` is aligned with the account's `Slots` (the conversation's own value, so no text is kept twice;
+    None for a null or a deleted conversation, written "": a non-empty search never matches it) and kept
+    current on every write; the joined string is built from it on the first search after a change that
+    moved text lengths, spliced when a text changes length not at all (always so for instants), and
+    extended in place when conversations only arrive.
     """
 
-    __slots__ = ("_clean", "_joined", "_starts", "field", "get", "render", "slots", "tally", "texts")
+    __slots__ = ("_clean", "_joined", "_starts", "field", "get", "render", "slots", "tally", "values")
 
     def __init__(self, field: str, render: Callable[[Any], str], slots: Slots) -> None:
         self.field = field
         self.get = value_getter(field)
         self.render = render
         self.slots = slots
-        self.texts: list[str] = [self._text(c) for c in slots.owners]
-        self.tally: Counter[str] | None = Counter(self.texts)
-        """How many conversations hold each text, while they are few distinct texts (else None)."""
-        self._tally_check()
+        self.values: list[Any] = [self._value(c) for c in slots.owners]
+        self.tally: Counter[Any] | None = Counter(islice(self.values, _PIECE))
+        """How many conversations hold each value, while they are few distinct values (else None)."""
+        self._tally_check()  # many distinct values among the first: no count of every one is built
+        if self.tally is not None:
+            self.tally = Counter(self.values)
+            self._tally_check()
         self._joined: str | None = None
-        self._starts = array("q")
+        self._starts = array("i")
         self._clean = True
 
-    def _text(self, conversation: Any) -> str:
-        value = None if conversation is None else self.get(conversation)
+    def _value(self, conversation: Any) -> Any:
+        return None if conversation is None else self.get(conversation)
+
+    def _text(self, value: Any) -> str:
         return "" if value is None else self.render(value)
 
     def _tally_check(self) -> None:
@@ -228,34 +245,41 @@ class TextColumn:
 
     def appended(self, conversations: list[Any]) -> None:
         """Take in conversations just given the last places."""
-        new = [self._text(c) for c in conversations]
-        self.texts += new
+        new = [self._value(c) for c in conversations]
+        self.values += new
         if self.tally is not None:
             self.tally.update(new)
             self._tally_check()
         if self._joined is not None and new:  # the joined string ends with the separator before the first new text
-            self._starts += _starts(new, len(self._joined) - 1)
-            added = _SEPARATOR.join(new) + _SEPARATOR
-            self._clean = self._clean and added.count(_SEPARATOR) == len(new)
+            texts = list(map(self._text, new))
+            try:
+                self._starts.extend(_offsets(texts, len(self._joined) - 1))
+            except OverflowError:  # past 2 GiB: built afresh, with 8-byte offsets
+                self._joined = None
+                return
+            added = _SEPARATOR.join(texts) + _SEPARATOR
+            self._clean = self._clean and added.count(_SEPARATOR) == len(texts)
             self._joined += added
 
     def changed(self, place: int, conversation: Any) -> None:
         """Record the conversation's value at `place` (None: deleted) when it differs from the recorded one."""
-        text, old = self._text(conversation), self.texts[place]
-        if text != old:
-            self.texts[place] = text
-            if (joined := self._joined) is not None and len(text) == len(old):
-                # Same length (always so for instants): splice it in, one copy instead of a join of every text.
-                at = self._starts[place] + 1
-                self._joined = joined[:at] + text + joined[at + len(old) :]
-                self._clean = self._clean and _SEPARATOR not in text
-            else:
-                self._joined = None
+        value, was = self._value(conversation), self.values[place]
+        if value != was:
+            self.values[place] = value
+            if (joined := self._joined) is not None:
+                text, old = self._text(value), self._text(was)
+                if len(text) == len(old):
+                    # Same length (always so for instants): splice it in, one copy instead of a join of every text.
+                    at = self._starts[place] + 1
+                    self._joined = joined[:at] + text + joined[at + len(old) :]
+                    self._clean = self._clean and _SEPARATOR not in text
+                else:
+                    self._joined = None
             if (tally := self.tally) is not None:
-                tally[old] -= 1
-                if not tally[old]:
-                    del tally[old]
-                tally[text] += 1
+                tally[was] -= 1
+                if not tally[was]:
+                    del tally[was]
+                tally[value] += 1
                 self._tally_check()
 
     def _ready(self, want: str) -> str | None:
@@ -263,24 +287,31 @@ class TextColumn:
         if not want or _SEPARATOR in want:
             return None
         if self._joined is None:
-            texts = self.texts
-            self._joined = _SEPARATOR + _SEPARATOR.join(texts) + _SEPARATOR if texts else _SEPARATOR
-            self._starts = _starts(texts, 0) if texts else array("q")
-            self._clean = self._joined.count(_SEPARATOR) == len(texts) + 1  # no text holds the separator
+            # In pieces, so the rendered texts (a new string per instant) are never all held at once.
+            values, pieces, offsets, end = self.values, [_SEPARATOR], array("q"), 0
+            for at in range(0, len(values), _PIECE):
+                texts = list(map(self._text, values[at : at + _PIECE]))
+                offsets.extend(_offsets(texts, end))  # `end`: where the separator before the piece lies
+                pieces.append(_SEPARATOR.join(texts) + _SEPARATOR)
+                end += len(pieces[-1])
+            self._joined = "".join(pieces)
+            self._starts = offsets if offsets and offsets[-1] >= 2**31 else array("i", offsets)
+            self._clean = self._joined.count(_SEPARATOR) == len(values) + 1  # no text holds the separator
         return self._joined if self._clean else None
 
-    def count(self, ends: bool, want: str) -> int | None:
-        """How many texts contain (or, with `ends`, end with) the non-empty `want`, when that is cheaper to
-        know than the list of them: None when the occurrences are few (search them instead) and as for `search`.
+    def count(self, ends: bool, want: str, worth: Callable[[int], bool] | None = None) -> int | None:
+        """How many texts contain (or, with `ends`, end with) the non-empty `want`, counted in C without listing
+        them; None as for `search`, and when `worth`, told how often `want` occurs, says counting texts is not
+        worth it (the caller lists them instead).
         """
         if (joined := self._ready(want)) is None:
             return None
-        if (tally := self.tally) is not None:  # few distinct texts: test each once
+        if (tally := self.tally) is not None:  # few distinct values: test each once
             test = str.endswith if ends else operator.contains
-            return sum(n for text, n in tally.items() if test(text, want))
+            return sum(n for value, n in tally.items() if test(self._text(value), want))
         if ends:
             return joined.count(want + _SEPARATOR)
-        if joined.count(want) <= _FEW:
+        if worth is not None and not worth(joined.count(want)):
             return None
         # One match per text: the rest of the text after its first occurrence is taken in; the empty group
         # makes every found item the one empty string (nothing built per match).
@@ -297,9 +328,10 @@ class TextColumn:
             want += _SEPARATOR
         if joined.count(want) > _FEW:  # many: `re` finds them all in C, one match per text
             pattern = re.escape(want) if ends else f"{re.escape(want)}[^{_SEPARATOR}]*"
-            # A match lies inside the text whose separator is the last one before it.
-            places = map(bisect_right, repeat(starts), map(re.Match.start, re.finditer(pattern, joined)))
-            return list(map(owners.__getitem__, map((-1).__add__, places)))
+            # A match lies in the text after the separators before it: counted from one match to the next, in C.
+            at = list(map(re.Match.start, re.finditer(pattern, joined)))
+            places = accumulate(map(joined.count, repeat(_SEPARATOR), chain((0,), at), at), initial=-1)
+            return list(map(owners.__getitem__, islice(places, 1, None)))
         found, find, at = [], joined.find, joined.find(want)  # few: `str.find` skips between them fastest
         while at >= 0:
             place = bisect_right(starts, at) - 1

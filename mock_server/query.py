@@ -12,6 +12,7 @@ import operator
 from collections.abc import Callable
 from functools import partial
 from itertools import compress, islice, repeat
+from math import isqrt
 from typing import Any
 
 from bland_sms_mock.contracts.models.api import (
@@ -232,50 +233,105 @@ def _scan_instants(order: FieldOrder, op: FilterOperator, want: str) -> list[Con
     return found
 
 
-_SET_AT_MOST = 4096
-"""Up to this many matches, a page walk tests membership in a set of them; past it, it runs the filters
-(building a set of tens of thousands of conversations costs more than testing the few a page walk reads)."""
+_SLACK = 64
+"""Conversations added to the length a page walk is expected to take (matches are not spread exactly evenly)."""
+_TEST_COST = {FieldKind.TIMESTAMP: 8, FieldKind.OBJECT: 20}
+"""How many cheap tests (a comparison, a substring test) one filter's test costs on one conversation, by the
+field's kind where it is not 1: an instant's text is rendered first, a JSON object compared deeply."""
+_LIST_COST = 0.5
+"""How many cheap tests listing one match of a run and filing it in a set costs."""
+_SEARCH_COST = 8
+"""How many cheap tests listing one match of a text column's search costs (a step in Python per match)."""
 
 
-def _cheap(spec: Filter) -> bool:
-    """Whether a filter's predicate is cheap enough to run on every conversation a page walk reads."""
-    return FILTER_FIELD_KIND[spec.field] is not FieldKind.OBJECT
+def _within(order: FieldOrder, low: int, high: int) -> Predicate:
+    """The test a conversation passes when it lies in the run [low, high) of `order`: a value between the
+    run's first and last (a run never splits equal values), or a null for the run of nulls. As cheap as a
+    test gets, and equal to the filter the run answers whatever the filter's own test costs.
+    """
+    get, values = order.get, order.values
+    if low >= len(values):
+        return lambda c: get(c) is None
+    if low >= high:
+        return lambda c: False
+    first, last = get(values[low]), get(values[high - 1])
+    if first == last:
+        return lambda c: get(c) == first
+    return lambda c: (v := get(c)) is not None and first <= v <= last
+
+
+def _sorted(field: SortField, matches: list[Conversation], start: int, stop: int, descending: bool) -> list[Any]:
+    """Positions [start, stop) of the matches sorted as the order by `field` lists them."""
+    return sorted(matches, key=_sort_key(field), reverse=descending)[start:stop]
+
+
+_PROBES = 64
+"""Conversations of an order a long walk with a test probes first, one per stretch, to see where matches lie."""
+_GOLDEN = 0.6180339887498949
+
+
+def _far(order: FieldOrder, test: Predicate, descending: bool, total: int) -> int:
+    """About how many conversations a walk of the order passes before its first matches: the probe before the
+    first one that passes `test` (0 when the order is too short, or `total` matches too few, to tell), the
+    whole order when none passes.
+    """
+    step = len(order) // _PROBES
+    if not step or step < _SLACK or total * _PROBES < len(order) * 4:  # under 4 probes would pass, spread evenly
+        return 0
+    for n in range(_PROBES):
+        at = n * step + int(n * _GOLDEN % 1 * step)  # each in its own stretch, off any period the data has
+        if test(order.window(at, at + 1, descending)[0]):
+            # A first pass this late is more than chance when matches are spread evenly: they lie further on.
+            return (n - 1) * step if n * total >= len(order) * 2 else 0
+    return len(order)
 
 
 def _arrange(
     order: FieldOrder,
     field: SortField,
-    filters: list[Filter],
     total: int,
     matches: Callable[[], list[Conversation]],
     start: int,
     stop: int,
     descending: bool,
+    test: Predicate | None = None,
+    reach: int = 0,
 ) -> list[Conversation]:
-    """Page [start, stop) of the `total` conversations passing `filters` (listed by `matches()`), in the order.
+    """Page [start, stop) of the `total` conversations passing the filters (listed by `matches()`), in the order.
 
-    Walks the order until the page is full, reading at most 16 conversations per match (matches may
-    cluster at the far end of the order); past that budget, or when the matches are few, sorts them instead.
-    Either way the cost stays within a small multiple of sorting the matches, and of one pass over the order.
+    A page nearer the far end of the matches is read from that end. With a `test` of the filters, the walk
+    of the order first tests each conversation it reads, up to `reach` of them (what listing the matches is
+    worth), when evenly spread matches would fill the page within that and probes of the order find matches
+    that near (`_far`); past it, it lists the matches and
+    tests membership in a set of them, cheaper per conversation read. It reads at most 16 conversations per
+    match (matches may cluster at the far end of the order); past that budget, or when the matches are few,
+    it sorts them instead. Either way the cost stays within a small multiple of the cheapest of these.
     """
-    if not total:
+    stop = min(stop, total)
+    if start >= stop:
         return []
+    if total - start < stop:  # fewer matches to pass from the far end
+        flipped = (total - stop, total - start, not descending)
+        return _arrange(order, field, total, matches, *flipped, test, reach)[::-1]
     budget = max(total * 16, stop)
     if budget < stop * 4:  # so few matches that a walk would read more than sorting them costs
-        return sorted(matches(), key=_sort_key(field), reverse=descending)[start:stop]
+        return _sorted(field, matches(), start, stop, descending)
     walk = islice(order.walk(descending), budget)
     found: list[Conversation] = []
-    if total > _SET_AT_MOST and all(_cheap(spec) for spec in filters):
-        # Run the filters over twice the stretch evenly spread matches would fill the page in; matches
-        # clustered further on are then found by membership in a set of them, cheaper per conversation read.
-        expected = 2 * stop * len(order) // total + 64
-        found = list(filter(_every([compile_filter(spec) for spec in filters]), islice(walk, expected)))
-        if len(found) >= stop:
+    spread = stop * len(order) // total * 2 + _SLACK  # twice the walk evenly spread matches fill the page in
+    if test is not None and spread <= reach and _far(order, test, descending, total) < reach:
+        found = list(islice(filter(test, islice(walk, reach)), stop))
+        if len(found) >= stop or reach >= min(budget, len(order)):
             return found[start:stop]
     found += islice(filter(set(matches()).__contains__, walk), stop - len(found))
     if len(found) >= stop or budget >= len(order):
         return found[start:stop]
-    return sorted(matches(), key=_sort_key(field), reverse=descending)[start:stop]
+    return _sorted(field, matches(), start, stop, descending)
+
+
+def _cost(spec: Filter) -> int:
+    """What testing one conversation against a filter costs, in cheap tests."""
+    return _TEST_COST.get(FILTER_FIELD_KIND[spec.field], 1)
 
 
 def select(account: Account, params: ListQuery, filters: list[Filter]) -> tuple[list[Conversation], int]:
@@ -283,6 +339,8 @@ def select(account: Account, params: ListQuery, filters: list[Filter]) -> tuple[
 
     The page is read from the account's order by `sortBy`; the filter with the fewest matches that an order
     answers (a range, an equality, a prefix, a null) picks the candidates, and the other filters test them.
+    A lone filter is counted without listing its matches where it can be, and the page found by walking the
+    order with its test (`_arrange`).
     """
     start = (params.page - 1) * params.pageSize
     stop = start + params.pageSize
@@ -295,39 +353,59 @@ def select(account: Account, params: ListQuery, filters: list[Filter]) -> tuple[
     if not filters:
         return order.window(start, stop, descending), len(order)
     runs = []
-    for spec in filters:
+    tests: dict[int, Predicate] = {}
+    """Each filter's test by its place in `filters`: the run's bounds for one an order answers."""
+    for n, spec in enumerate(filters):
         if FILTER_FIELD_KIND[spec.field] is not FieldKind.OBJECT:
             field_order = orders(spec.field.value)
             if (found := _run(field_order, spec)) is not None:
-                runs.append((found[1] - found[0], spec, field_order, found))
-    unanswered = [spec for spec in filters if all(spec is not run[1] for run in runs)]
+                runs.append((found[1] - found[0], n, field_order, found))
+                tests[n] = _within(field_order, *found)
+    for n, spec in enumerate(filters):
+        tests.setdefault(n, compile_filter(spec))
+    cost = sum(1 if n in (run[1] for run in runs) else _cost(spec) for n, spec in enumerate(filters))
+    unanswered = [n for n in range(len(filters)) if all(n != run[1] for run in runs)]
     shortest = min(runs, key=lambda run: run[0]) if runs else None
     # A run drives unless it holds much of the account and a filter no order answers can make one fast pass.
     if shortest is not None and (not unanswered or shortest[0] * 8 <= len(account.conversations)):
         total, driver, driver_order, (low, high) = shortest
-        others = [compile_filter(spec) for spec in filters if spec is not driver]
+        others = [tests[n] for n in range(len(filters)) if n != driver]
         if not others:
             if driver_order is order:
                 return order.window(start, stop, descending, low, high), total
             matches = partial(driver_order.between, low, high)
-            return _arrange(order, params.sortBy, filters, total, matches, start, stop, descending), total
+            reach = int(total * _LIST_COST)
+            page = _arrange(order, params.sortBy, total, matches, start, stop, descending, tests[driver], reach)
+            return page, total
         matching = list(filter(_every(others), driver_order.between(low, high)))
     else:
         driver, driver_order = unanswered[0], None
-        if len(filters) == 1 and (column := _column(account, driver)) is not None:
-            # Many matches: count them in C and read the page by walking the order with the filter, so the
+        spec = filters[driver]
+        if len(filters) == 1 and (column := _column(account, spec)) is not None:
+            # Counted in C where it can be, the page then read by walking the order with the filter's test: the
             # list of matches is built only if the walk runs out.
-            ends = driver.operator is FilterOperator.ENDS_WITH
-            if (total := column.count(ends, driver.value)) is not None and total > _SET_AT_MOST:
-                matches = partial(column.search, ends, driver.value)
-                return _arrange(order, params.sortBy, filters, total, matches, start, stop, descending), total
-        matching = _scan(account, driver, orders)
-        if others := [compile_filter(spec) for spec in filters if spec is not driver]:
+            ends = spec.operator is FilterOperator.ENDS_WITH
+            # Fewer matches than this make a walk cost more than listing them (`_arrange`): list them instead.
+            at_least = isqrt(int(2 * stop * len(order) * cost / _SEARCH_COST)) if _SEARCH_COST else len(order) + 1
+
+            def worth(occurrences: int) -> bool:  # whether a walk is likely to find the page: then count
+                reach = occurrences * _SEARCH_COST / cost
+                return occurrences >= at_least and _far(order, tests[0], descending, occurrences) < reach
+
+            if (total := column.count(ends, spec.value, worth)) is not None:
+                matches = partial(column.search, ends, spec.value)
+                reach = int(total * _SEARCH_COST / cost)
+                return _arrange(order, params.sortBy, total, matches, start, stop, descending, tests[0], reach), total
+        matching = _scan(account, spec, orders)
+        if others := [tests[n] for n in range(len(filters)) if n != driver]:
             matching = list(filter(_every(others), matching))
     total = len(matching)
     if driver_order is order:  # already in the page's order
         if descending:
             return matching[max(total - stop, 0) : max(total - start, 0)][::-1], total
         return matching[start:stop], total
-    page = _arrange(order, params.sortBy, filters, total, lambda: matching, start, stop, descending)
+    reach = int(total * _LIST_COST) // cost
+    page = _arrange(
+        order, params.sortBy, total, lambda: matching, start, stop, descending, _every(list(tests.values())), reach
+    )
     return page, total

@@ -115,7 +115,7 @@ def test_counted_text_filters_follow_changes() -> None:
     """The count a many-match text filter reports (by its distinct texts, or in C) follows later changes."""
     for tally_most in (256, -1):
         with (
-            patch.object(query, "_SET_AT_MOST", -1),  # every count is taken as many: the walk path
+            patch.object(query, "_SLACK", 0),  # the walk with the filter's test, never listing the matches
             patch.object(orders, "_TALLY_MOST", tally_most),
         ):
             client = create_app(CONFIG).test_client()
@@ -160,3 +160,9 @@ def test_instant_text_search_follows_a_changed_instant() -> None:
     assert _users(client, filters=old) == ["+15550000002"]
     inside = '[{"field":"updated_at","operator":"contains","value":"0Z"}]'  # across no boundary of two texts
     assert sorted(_users(client, filters=inside)) == ["+15550000001", "+15550000002"]
+
+
+def test_text_offsets_past_two_gib_are_kept_whole() -> None:
+    """A text column keeps its offsets in 4 bytes while they fit, and in 8 (not wrapped) past 2 GiB."""
+    assert orders._starts(["ab", "c"], 10).tolist() == [10, 13] and orders._starts(["a"], 0).itemsize == 4
+    assert orders._starts(["ab", "c"], 2**31 - 2).tolist() == [2**31 - 2, 2**31 + 1]

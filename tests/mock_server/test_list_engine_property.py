@@ -167,15 +167,23 @@ def test_lists_answer_what_brute_force_answers(steps: list[tuple]) -> None:
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.one_of(write, write, listing), min_size=1, max_size=50), st.booleans())
-def test_lists_answer_alike_on_the_paths_for_many_matches(steps: list[tuple], tally: bool) -> None:
+@given(
+    st.lists(st.one_of(write, write, listing), min_size=1, max_size=50),
+    st.booleans(),
+    st.sampled_from([0, 0.3, 1, 8]),
+)
+def test_lists_answer_alike_on_the_paths_for_many_matches(steps: list[tuple], tally: bool, worth: float) -> None:
     """The same, with the thresholds lowered so small accounts take the paths big ones take for many matches
-    (a text filter counted, by its distinct texts or in C, then a walk of the order; `re` finding every one).
+    (a text filter counted, by its distinct texts or in C, then a walk of the order with the filters' test
+    that lists the matches part way or never; `re` finding every one).
     """
     with (
-        patch.object(query, "_SET_AT_MOST", -1),
+        patch.object(query, "_SLACK", 0),
+        patch.object(query, "_LIST_COST", worth),
+        patch.object(query, "_SEARCH_COST", worth),
         patch.object(orders, "_FEW", 0),
         patch.object(orders, "_TALLY_MOST", 256 if tally else -1),
+        patch.object(orders, "_PIECE", 3),  # a column joined from pieces of 3 texts
     ):
         _check(steps)
 
@@ -239,3 +247,79 @@ def test_instant_filters_round_sub_millisecond_bounds_like_brute_force() -> None
         items, total = store.list(account, query, specs)
         assert ([item["id"] for item in items], total) == _expected(account, query, specs), raw
         assert total == count, raw
+
+
+BROAD = [  # filters most conversations pass, so a page is found by walking an order with the filters' test
+    ("message_count", "gte", 1),
+    ("message_count", "eq", 1),
+    ("is_active", "eq", True),
+    ("created_at", "gte", "2026-01-05T09:00:00Z"),
+    ("updated_at", "lt", "2026-01-05T10:00:00Z"),
+    ("updated_at", "startsWith", "2026-01-05T09"),
+    ("created_at", "contains", "2026"),
+    ("updated_at", "endsWith", "Z"),
+    ("agent_number", "startsWith", "+1"),
+    ("user_number", "contains", "5"),
+    ("user_number", "endsWith", "0"),
+    ("curr_pathway_id", "eq", None),
+    ("current_node_id", "eq", None),
+    ("timed_out_at", "eq", None),
+    ("variables", "contains", {"k": "a"}),
+    ("curr_pathway_id", "contains", "pw"),
+    ("current_node_id", "endsWith", "1"),
+]
+broad_listing = st.tuples(
+    st.just("list"),
+    st.sampled_from(list(SortField)),
+    st.sampled_from(list(SortDir)),
+    st.integers(1, 12),
+    st.integers(1, 7),
+    st.lists(
+        st.sampled_from(BROAD).map(lambda f: dict(zip(("field", "operator", "value"), f, strict=True))),
+        min_size=1,
+        max_size=2,
+    ),
+)
+
+
+def _opening(count: int) -> list[tuple]:
+    """`count` new conversations over the users and agents, some on a pathway, some with a variable, a second apart."""
+    return [
+        step
+        for n in range(count)
+        for step in (
+            (
+                "create",
+                USERS[n % 8],
+                AGENTS[n % 3],
+                "USER",
+                True,
+                "pw_a" if n % 3 else None,
+                {"k": "a"} if n % 4 else None,
+            ),
+            ("advance", 1),
+        )
+    ]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.integers(20, 60),
+    st.lists(st.one_of(write, broad_listing, broad_listing), min_size=10, max_size=30),
+    st.sampled_from([0, 0.3, 1, 8]),
+    st.booleans(),
+)
+def test_lists_of_many_matches_answer_what_brute_force_answers(
+    count: int, steps: list[tuple], worth: float, eager: bool
+) -> None:
+    """Filters that pass nearly every conversation, interleaved with writes, any page (the last pages read from
+    the far end of the order): a walk with the filters' test that lists the matches part way, at once or never.
+    """
+    with (
+        patch.object(query, "_SLACK", -(10**9) if eager else 0),  # eager: always walk with the test first
+        patch.object(query, "_LIST_COST", worth),
+        patch.object(query, "_SEARCH_COST", worth),
+        patch.object(orders, "_PIECE", 7),
+        patch.object(query, "_PROBES", 16),  # the order probed as a big account's would be
+    ):
+        _check([*_opening(count), *steps])
