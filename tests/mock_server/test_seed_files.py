@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
+from bland_sms_mock.contracts.models.control import STREAMED_SNAPSHOT, Snapshot, StoredAccount, StoredConversation
 from bland_sms_mock.contracts.scenarios.seeds import busy_account, write_seed
 from bland_sms_mock.mock_server import snapshot as snapshot_module
 from bland_sms_mock.mock_server.app import create_app
@@ -173,9 +174,31 @@ def _many(count: int) -> dict[str, Any]:
     return {"accounts": SEED["accounts"], "conversations": conversations}
 
 
+class _Collected:
+    def __init__(self) -> None:
+        self.parts: list[Any] = []
+
+    def accounts(self, accounts: list[StoredAccount]) -> None:
+        self.parts.append([a.name for a in accounts])
+
+    def conversation(self, conversation: StoredConversation) -> None:
+        self.parts.append(conversation.id)
+
+
+def test_a_streamed_snapshot_hands_over_the_accounts_then_each_conversation_and_keeps_none() -> None:
+    text = json.dumps({"conversations": SEED["conversations"], "accounts": SEED["accounts"]})  # accounts last
+    sink = _Collected()
+    streamed = Snapshot.model_validate_json(text, context={STREAMED_SNAPSHOT: sink})
+    assert sink.parts == [["acme"], "convo_one", "convo_two"]
+    assert streamed.conversations == [] and streamed.accounts[0].name == "acme"
+    assert [c.id for c in Snapshot.model_validate_json(text).conversations] == ["convo_one", "convo_two"]
+
+
 def test_a_seed_file_loads_as_the_same_document_seeded_at_once(tmp_path: Path) -> None:
     path = tmp_path / "seed.json"
-    path.write_text(json.dumps(SEED), encoding="utf-8")
+    path.write_text(
+        json.dumps({"conversations": SEED["conversations"], "accounts": SEED["accounts"]}), encoding="utf-8"
+    )
     streamed, at_once = create_app().extensions[EXTENSION], create_app().extensions[EXTENSION]
     assert seed_file(streamed, path) == 2 and seed(at_once, read_file(path)) == 2
     state, expected = export_state(streamed), export_state(at_once)
