@@ -43,7 +43,8 @@ STEP_MS = 7
 HEADERS = {"authorization": KEY}
 
 
-def _rss_bytes() -> int:
+def rss_bytes() -> int:
+    """The resident memory of this process, in bytes."""
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
@@ -96,7 +97,7 @@ def seed(count: int) -> tuple[Any, float, float]:
     settings = account.numbers[AGENT]
     ids = (str(n) for n in itertools.count(1))
     gc.collect()
-    before = _rss_bytes()
+    before = rss_bytes()
     conversations = []
     for i in range(count):
         conversation = _conversation(i, ids.__next__)
@@ -114,7 +115,7 @@ def seed(count: int) -> tuple[Any, float, float]:
     del conversations
     gc.collect()
     app.extensions["bench.rss_before_seed"] = before
-    return app, took, (_rss_bytes() - before) / count
+    return app, took, (rss_bytes() - before) / count
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:
@@ -299,7 +300,7 @@ def memory_with_every_order(app: Any, count: int) -> float:
     for field in SortField:
         _get(client, {"sortBy": field.value})
     gc.collect()
-    return (_rss_bytes() - app.extensions["bench.rss_before_seed"]) / count
+    return (rss_bytes() - app.extensions["bench.rss_before_seed"]) / count
 
 
 def _print(title: str, timings: list[PageTiming]) -> None:

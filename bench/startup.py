@@ -3,8 +3,9 @@
 Cold start: launch to the first 200 on the list endpoint, median of N, with the CPU time the server
 process used until then (the figure that moves least when other work shares the machine). Seeds: the
 shipped 5,000-conversation YAML seed and a generated JSON seed (1,000,000 conversations of 3 messages by
-default), each loaded in this process phase by phase (read + validate, build, store), then the JSON one
-end to end through `serve --seed FILE`, launch to the first 200.
+default), each loaded in this process phase by phase (read + validate + build, which go together; the
+wait for the phone numbers' verdicts; store) with the resident bytes per conversation it leaves, then the
+JSON one end to end through `serve --seed FILE`, launch to the first 200.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.bigaccount import rss_bytes
 from bench.processes import ROOT, free_port, mock_command, start
 
 BUSY_SEED = ROOT / "fixtures" / "seeds" / "busy_account.yaml"
@@ -85,6 +87,8 @@ class SeedLoad:
     build: float
     store: float
     cpu: float
+    resident: float
+    """Bytes of resident memory per conversation the load leaves (after a full collection)."""
 
     @property
     def total(self) -> float:
@@ -100,10 +104,14 @@ def load_seed(path: Path, label: str) -> SeedLoad:
 
     store = create_app().extensions[EXTENSION]
     timings: dict[str, float] = {}
+    gc.collect()
+    resident_before = rss_bytes()
     cpu_began = time.process_time()
     count = seed_file(store, path, timings)
     cpu = time.process_time() - cpu_began
-    result = SeedLoad(label, count, timings["read"], timings["build"], timings["store"], cpu)
+    gc.collect()
+    resident = (rss_bytes() - resident_before) / count
+    result = SeedLoad(label, count, timings["read"], timings["build"], timings["store"], cpu, resident)
     del store
     gc.collect()
     return result
@@ -150,12 +158,12 @@ def print_seed_loads(conversations: int) -> None:
     """Measure and print the seed table: the shipped 5,000 YAML seed and a generated JSON one of `conversations`."""
     path = big_seed(conversations)
     print(f"seed loads (seconds; the {conversations:,} seed: {path}, {path.stat().st_size / 1e6:,.0f} MB)")
-    print(f"  {'seed':34} {'read+validate':>13} {'build':>7} {'store':>7} {'total':>7} {'cpu':>7}")
+    print(f"  {'seed':34} {'read+build':>13} {'numbers':>7} {'store':>7} {'total':>7} {'cpu':>7} {'B/conv':>7}")
     for seed_path, label in ((BUSY_SEED, "busy_account.yaml (5,000, YAML)"), (path, f"{conversations:,} x 3 (JSON)")):
         result = load_seed(seed_path, label)
         print(
             f"  {result.label:34} {result.read_validate:13.2f} {result.build:7.2f} {result.store:7.2f} "
-            f"{result.total:7.2f} {result.cpu:7.2f}"
+            f"{result.total:7.2f} {result.cpu:7.2f} {result.resident:7,.0f}"
         )
     took, cpu = serve_with_seed(path)
     print(f"  {'serve --seed (launch to first 200)':34} {'':13} {'':7} {'':7} {took:7.2f} {cpu:7.2f}")

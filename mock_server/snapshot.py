@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import sys
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bland_sms_mock.contracts.models.api import DEFERRED_NUMBERS, ErrorCode, format_timestamp, timestamp_ms
-from bland_sms_mock.contracts.models.control import Snapshot, StoredAccount, StoredConversation
+from bland_sms_mock.contracts.models.control import STREAMED_SNAPSHOT, Snapshot, StoredAccount, StoredConversation
 from bland_sms_mock.contracts.yamltext import read_document
 from bland_sms_mock.mock_server import views
 from bland_sms_mock.mock_server.errors import ApiError, problems_from_validation
@@ -107,9 +108,11 @@ def read_file(path: str | Path, *, remember: bool = False) -> Snapshot:
 def seed_file(store: Store, path: str | Path, timings: dict[str, float] | None = None) -> int:
     """Add a seed file's accounts and conversations, as `seed(store, read_file(path))` does; return how many.
 
-    Faster for a big file: its phone numbers are still being judged in the helper process while the state
-    is built, and the verdicts are awaited only before anything reaches the store. `timings`, when
-    given, receives `read` (read and validate) besides what `seed` puts there.
+    Made for a big file: each conversation becomes the state's as soon as pydantic has validated it
+    (`STREAMED_SNAPSHOT`), so the file never exists as models all at once, and its phone numbers are judged
+    in the helper process meanwhile; the verdicts are awaited only before anything reaches the store. The
+    errors are `read_file`'s, then `seed`'s. `timings`, when given, receives `read` (read, validate and
+    build, which go together), `build` (the wait for the numbers' verdicts) and `store`.
 
     Raises:
         ValueError: unreadable, malformed, invalid or inconsistent, naming the file and each bad field
@@ -117,22 +120,40 @@ def seed_file(store: Store, path: str | Path, timings: dict[str, float] | None =
     """
     began = time.perf_counter()
     try:
-        with no_collection(), NumberChecks() as numbers:
+        with store.lock, no_collection(), NumberChecks() as numbers:
+            seeding = _Seeding(store)
             validate = _validator(path)
-            snapshot = _first_pass(validate, numbers)
+            _first_pass(validate, numbers, {STREAMED_SNAPSHOT: seeding})
+            read_at = time.perf_counter()
+            _settle(validate, numbers)  # a bad phone number is told before an inconsistency, as `read_file` would
+            settled_at = time.perf_counter()
+            count = seeding.finish()
+            give_back_memory()
             if timings is not None:
-                timings["read"] = time.perf_counter() - began
-            try:
-                return seed(store, snapshot, timings, settle=lambda: _settle(validate, numbers))
-            except ApiError:
-                _settle(validate, numbers)  # a bad phone number is told first, as `read_file` would
-                raise
+                timings.update(read=read_at - began, build=settled_at - read_at, store=time.perf_counter() - settled_at)
+            return count
     except OSError as exc:
         raise ValueError(f"{path}: {exc.strerror or exc}") from None
     except ValidationError as exc:
         raise ValueError(f"{path}: {_problems(exc)}") from None
     except ApiError as exc:
         raise ValueError(f"{path}: " + "; ".join(message for _, message in exc.problems)) from None
+
+
+def give_back_memory() -> None:
+    """Return the C heap's free pages to the OS, where the C library can (glibc's `malloc_trim`).
+
+    pydantic parses a whole JSON file into its own tree before validating it; once freed, that tree leaves
+    holes in the C heap below objects that live on, which the heap keeps (1.4 KB a conversation of a big
+    seed file) unless asked to give them back.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes  # lazy, for start-up speed: only a loaded seed file needs it
+
+    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)  # None with a C library other than glibc's
+    if trim is not None:
+        trim(0)
 
 
 def _validator(path: str | Path) -> Callable[[dict[str, Any]], Snapshot]:
@@ -150,14 +171,18 @@ def _validator(path: str | Path) -> Callable[[dict[str, Any]], Snapshot]:
     return validate
 
 
-def _first_pass(validate: Callable[[dict[str, Any]], Snapshot], numbers: NumberChecks) -> Snapshot:
+def _first_pass(
+    validate: Callable[[dict[str, Any]], Snapshot], numbers: NumberChecks, context: dict[str, Any] | None = None
+) -> Snapshot:
     """Validate with the phone numbers handed to `numbers` (judged apart); `_settle` completes the check.
+
+    `context` adds to the validation context (a `STREAMED_SNAPSHOT` sink).
 
     Raises:
         ValidationError: every problem of the document, bad phone numbers included.
     """
     try:
-        return validate({DEFERRED_NUMBERS: numbers})
+        return validate({DEFERRED_NUMBERS: numbers, **(context or {})})
     except ValidationError:
         _settle(validate, numbers)  # with a bad number, the errors of one pass naming it among the others
         raise
@@ -166,14 +191,26 @@ def _first_pass(validate: Callable[[dict[str, Any]], Snapshot], numbers: NumberC
 def _settle(validate: Callable[[dict[str, Any]], Snapshot], numbers: NumberChecks) -> None:
     """Wait for the numbers' verdicts; when one failed, validate again so the error names each bad field.
 
+    The second pass only finds errors: its conversations are handed to a sink that drops them.
+
     Raises:
         ValidationError: exactly the errors of one ordinary validation.
         OSError: the file changed between the two passes.
     """
     numbers.finish()
     if numbers.bad:
-        validate({DEFERRED_NUMBERS: numbers})  # raises: `numbers` now answers with its verdicts
+        validate({DEFERRED_NUMBERS: numbers, STREAMED_SNAPSHOT: _Dropped()})  # raises: `numbers` has its verdicts
         raise OSError("changed while it was read")
+
+
+class _Dropped:
+    """A `SnapshotSink` that keeps nothing (a validation done only for its errors)."""
+
+    def accounts(self, accounts: list[StoredAccount]) -> None:
+        """Drop them."""
+
+    def conversation(self, conversation: StoredConversation) -> None:
+        """Drop it."""
 
 
 REMEMBERED_FILES = 8
@@ -239,53 +276,95 @@ def restore(store: Store, snapshot: Snapshot) -> None:
             a.without_conversations() for a in store.accounts.values()
         ]
         by_name = {a.name: a for a in accounts} | {k: a for a in accounts for k in a.api_keys}
-        built = _build_conversations(snapshot.conversations, lambda ref: by_name.get(ref) if ref else accounts[0], {})
+        builder = _Builder(lambda ref: by_name.get(ref) if ref else accounts[0], {}, set())
+        for record in snapshot.conversations:
+            builder.add(record)
+        built = builder.built
         store.replace_accounts(accounts)
         _adopt(store, built)
         if snapshot.clock is not None:
             store.clock.set(_ms(snapshot.clock.now), frozen=snapshot.clock.frozen)
 
 
-def seed(
-    store: Store,
-    snapshot: Snapshot,
-    timings: dict[str, float] | None = None,
-    settle: Callable[[], None] | None = None,
-) -> int:
+def seed(store: Store, snapshot: Snapshot, timings: dict[str, float] | None = None) -> int:
     """Add a seed's accounts (those not known yet) and conversations; return how many conversations.
 
-    `timings`, when given, receives the seconds spent building the state's objects (`build`, with the wait
-    for `settle`) and adding them to the store's indexes (`store`). `settle`, when given, runs once the
-    state is built and before anything is stored: the last check of the seed (its phone numbers).
+    `timings`, when given, receives the seconds spent building the state's objects (`build`) and adding
+    them to the store's indexes (`store`).
 
     Raises:
         ApiError: the seed is inconsistent with itself or with the mock (nothing is changed then).
     """
     with store.lock, no_collection():
         began = time.perf_counter()
-        new_accounts = [_account(a) for a in snapshot.accounts if store.find_account(a.name or a.api_key) is None]
+        seeding = _Seeding(store)
+        seeding.accounts(snapshot.accounts)
+        for record in snapshot.conversations:
+            seeding.conversation(record)
+        built_at = time.perf_counter()
+        count = seeding.finish()
+        if timings is not None:
+            timings.update(build=built_at - began, store=time.perf_counter() - built_at)
+        return count
+
+
+class _Seeding:
+    """A seed being added to a store, one part at a time: a `SnapshotSink` for a streamed validation.
+
+    The first inconsistency is kept and everything after it ignored; `finish` tells it, or stores the seed.
+    The caller holds the store's lock from the first part to `finish`.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.new_accounts: list[Account] = []
+        self.builder: _Builder | None = None
+        self.error: ApiError | None = None
+
+    def accounts(self, specs: list[StoredAccount]) -> None:
+        """Take the seed's accounts: those the mock does not know yet are added, owning no known number."""
+        store = self.store
+        self.new_accounts = [_account(a) for a in specs if store.find_account(a.name or a.api_key) is None]
         owned = {n: a.name for a in store.accounts.values() for n in a.numbers}
-        for account in new_accounts:
+        for account in self.new_accounts:
             for number in account.numbers:
                 if number in owned:
-                    raise ApiError.one(
+                    self.error = ApiError.one(
                         ErrorCode.INVALID_FIELD, f"accounts: {number} belongs to account {owned[number]}"
                     )
-        pending = {a.name: a for a in new_accounts} | {k: a for a in new_accounts for k in a.api_keys}
+                    return
+        pending = {a.name: a for a in self.new_accounts} | {k: a for a in self.new_accounts for k in a.api_keys}
 
         def lookup(ref: str | None) -> Account | None:
             return pending.get(ref) or store.find_account(ref) if ref else store.find_account(None)
 
         active = {(a.name, *pair): c for a in store.accounts.values() for pair, c in a.active.items()}
-        built = _build_conversations(snapshot.conversations, lookup, active, taken=set(store.conversations))
-        if settle is not None:
-            settle()
-        built_at = time.perf_counter()
-        for account in new_accounts:
-            store.add_loaded_account(account)
-        _adopt(store, built)
-        if timings is not None:
-            timings.update(build=built_at - began, store=time.perf_counter() - built_at)
+        self.builder = _Builder(lookup, active, set(store.conversations))
+
+    def conversation(self, record: StoredConversation) -> None:
+        """Build the next conversation (unless an inconsistency came before)."""
+        if self.error is not None:
+            return
+        if self.builder is None:
+            self.accounts([])  # the seed names no accounts
+            return self.conversation(record)
+        try:
+            self.builder.add(record)
+        except ApiError as exc:
+            self.error, self.builder = exc, None  # what was built is garbage now
+
+    def finish(self) -> int:
+        """Add the new accounts and the built conversations to the store; return how many conversations.
+
+        Raises:
+            ApiError: the first inconsistency (nothing is changed then).
+        """
+        if self.error is not None:
+            raise self.error
+        built = self.builder.built if self.builder is not None else []
+        for account in self.new_accounts:
+            self.store.add_loaded_account(account)
+        _adopt(self.store, built)
         return len(built)
 
 
@@ -308,19 +387,33 @@ def _account(spec: StoredAccount) -> Account:
     )
 
 
-def _build_conversations(
-    records: list[StoredConversation],
-    lookup: Any,
-    active: dict[tuple[str, str, str], Any],
-    taken: set[str] | None = None,
-) -> list[tuple[Account, Conversation]]:
-    taken = set(taken or ())
-    built: list[tuple[Account, Conversation]] = []
-    fresh_ids = iter(new_ids("convo", sum(not record.id for record in records)))
-    accounts: dict[str | None, Account | None] = {}  # by reference: a seed names a few accounts a million times
-    for i, record in enumerate(records):
-        if (account := accounts.get(record.account)) is None:
-            account = accounts[record.account] = lookup(record.account)
+class _Builder:
+    """Makes the state's conversations from stored ones, one at a time, checking that they are consistent."""
+
+    FRESH_IDS = 4096
+    """Conversation ids drawn at once for the conversations that come without one."""
+
+    def __init__(
+        self,
+        lookup: Callable[[str | None], Account | None],
+        active: dict[tuple[str, str, str], Conversation],
+        taken: set[str],
+    ) -> None:
+        self.lookup, self.active, self.taken = lookup, active, taken
+        self.built: list[tuple[Account, Conversation]] = []
+        self._accounts: dict[str | None, Account | None] = {}  # by reference: a seed names few accounts often
+        self._fresh_ids: Iterator[str] = iter(())
+
+    def add(self, record: StoredConversation) -> None:
+        """Build the next conversation.
+
+        Raises:
+            ApiError: it names an unknown account, a number not of its account, an id already used, or a
+                pair that already has an active conversation.
+        """
+        i = len(self.built)
+        if (account := self._accounts.get(record.account)) is None:
+            account = self._accounts[record.account] = self.lookup(record.account)
             if account is None:
                 raise ApiError.one(
                     ErrorCode.INVALID_FIELD, f"conversations[{i}].account: no account {record.account!r}"
@@ -331,21 +424,27 @@ def _build_conversations(
                 ErrorCode.AGENT_NUMBER_NOT_FOUND,
                 f"conversations[{i}].agent_number: {record.agent_number} is not a number of {account.name}",
             )
-        conversation_id = record.id or next(fresh_ids)
-        if conversation_id in taken:
+        conversation_id = record.id or self._fresh_id()
+        if conversation_id in self.taken:
             raise ApiError.one(ErrorCode.INVALID_FIELD, f"conversations[{i}].id: {conversation_id} is used twice")
-        taken.add(conversation_id)
+        self.taken.add(conversation_id)
         conversation = _conversation(record, conversation_id, sms_config)
         if conversation.is_active:
             pair = (account.name, conversation.user_number, conversation.agent_number)
-            if pair in active:
+            if pair in self.active:
                 raise ApiError.one(
                     ErrorCode.INVALID_FIELD,
                     f"conversations[{i}].is_active: {pair[1]} and {pair[2]} already have an active conversation",
                 )
-            active[pair] = conversation
-        built.append((account, conversation))
-    return built
+            self.active[pair] = conversation
+        self.built.append((account, conversation))
+
+    def _fresh_id(self) -> str:
+        fresh = next(self._fresh_ids, None)
+        if fresh is None:
+            self._fresh_ids = iter(new_ids("convo", self.FRESH_IDS))
+            fresh = next(self._fresh_ids)
+        return fresh
 
 
 def _conversation(record: StoredConversation, conversation_id: str, sms_config: Any) -> Conversation:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
 from bland_sms_mock.contracts.models.api import (
     AnyWebhook,
@@ -32,6 +32,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -412,6 +413,35 @@ class StoredAccount(ConfiguredAccount):
     from_config: bool = True
 
 
+STREAMED_SNAPSHOT = "streamed_snapshot"
+"""Validation context key of a `SnapshotSink` that takes a `Snapshot`'s parts as soon as each is valid.
+
+A seed of a million conversations then never exists as a million models at once: the loader builds each
+conversation as pydantic hands it over. The validated `Snapshot` keeps its `accounts` and an empty
+`conversations`; errors are the same as without a sink (the sink is told of valid parts only).
+"""
+
+
+class SnapshotSink(Protocol):
+    """What takes a `Snapshot`'s parts during its validation, given `STREAMED_SNAPSHOT` in the context."""
+
+    def accounts(self, accounts: list[StoredAccount]) -> None:
+        """The valid `accounts` (not called when they are left out or invalid); before any conversation."""
+        ...
+
+    def conversation(self, conversation: StoredConversation) -> None:
+        """The next valid conversation, in the document's order (an invalid one is skipped)."""
+        ...
+
+
+def _streamed(conversation: StoredConversation, info: ValidationInfo) -> StoredConversation | None:
+    sink: SnapshotSink | None = (info.context or {}).get(STREAMED_SNAPSHOT)
+    if sink is None:
+        return conversation
+    sink.conversation(conversation)
+    return None
+
+
 class Snapshot(ContractModel):
     """The whole state of a mock as versioned JSON (`GET`/`PUT /_mock/snapshot`, seed files)."""
 
@@ -421,4 +451,16 @@ class Snapshot(ContractModel):
     version: Literal[1] = 1
     clock: ClockState | None = None
     accounts: list[StoredAccount] = Field(default_factory=list)
-    conversations: list[StoredConversation] = Field(default_factory=list)
+    conversations: list[Annotated[StoredConversation, AfterValidator(_streamed)]] = Field(default_factory=list)
+
+    @field_validator("accounts")
+    @classmethod
+    def _hand_accounts(cls, accounts: list[StoredAccount], info: ValidationInfo) -> list[StoredAccount]:
+        if (sink := (info.context or {}).get(STREAMED_SNAPSHOT)) is not None:
+            sink.accounts(accounts)
+        return accounts
+
+    @field_validator("conversations")
+    @classmethod
+    def _handed_over(cls, conversations: list[Any], info: ValidationInfo) -> list[StoredConversation]:
+        return [] if (info.context or {}).get(STREAMED_SNAPSHOT) is not None else conversations

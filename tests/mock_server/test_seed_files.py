@@ -8,12 +8,14 @@ from typing import Any
 
 import pytest
 import yaml
+from bland_sms_mock.contracts.models.control import STREAMED_SNAPSHOT, Snapshot, StoredAccount, StoredConversation
 from bland_sms_mock.contracts.scenarios.seeds import busy_account, write_seed
 from bland_sms_mock.mock_server import snapshot as snapshot_module
+from bland_sms_mock.mock_server.app import create_app
 from bland_sms_mock.mock_server.bland_mock import BlandMock, MockError
 from bland_sms_mock.mock_server.request_io import EXTENSION
 from bland_sms_mock.mock_server.serving import build_app
-from bland_sms_mock.mock_server.snapshot import export_state, read_file
+from bland_sms_mock.mock_server.snapshot import export_state, read_file, seed, seed_file
 
 SETTINGS = {"time_out": 600, "timeout_message": "bye", "warning_time": 60, "temperature": 1, "tools": [{"a": 1}]}
 SEED: dict[str, Any] = {
@@ -159,3 +161,87 @@ def _count_reads(monkeypatch) -> list[str]:
     monkeypatch.setattr(snapshot_module, "read_document", read_document)
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
     return reads
+
+
+def _many(count: int) -> dict[str, Any]:
+    """`SEED`'s account with `count` conversations of one message, each with its own user number and id."""
+    template = SEED["conversations"][1]
+    conversations = [
+        {**template, "id": f"convo_{i}", "user_number": f"+1555333{i:04d}", "is_active": True} for i in range(count)
+    ]
+    for conversation in conversations:
+        del conversation["timed_out_at"]
+    return {"accounts": SEED["accounts"], "conversations": conversations}
+
+
+class _Collected:
+    def __init__(self) -> None:
+        self.parts: list[Any] = []
+
+    def accounts(self, accounts: list[StoredAccount]) -> None:
+        self.parts.append([a.name for a in accounts])
+
+    def conversation(self, conversation: StoredConversation) -> None:
+        self.parts.append(conversation.id)
+
+
+def test_a_streamed_snapshot_hands_over_the_accounts_then_each_conversation_and_keeps_none() -> None:
+    text = json.dumps({"conversations": SEED["conversations"], "accounts": SEED["accounts"]})  # accounts last
+    sink = _Collected()
+    streamed = Snapshot.model_validate_json(text, context={STREAMED_SNAPSHOT: sink})
+    assert sink.parts == [["acme"], "convo_one", "convo_two"]
+    assert streamed.conversations == [] and streamed.accounts[0].name == "acme"
+    assert [c.id for c in Snapshot.model_validate_json(text).conversations] == ["convo_one", "convo_two"]
+
+
+def test_a_seed_file_loads_as_the_same_document_seeded_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "seed.json"
+    path.write_text(
+        json.dumps({"conversations": SEED["conversations"], "accounts": SEED["accounts"]}), encoding="utf-8"
+    )
+    streamed, at_once = create_app().extensions[EXTENSION], create_app().extensions[EXTENSION]
+    assert seed_file(streamed, path) == 2 and seed(at_once, read_file(path)) == 2
+    state, expected = export_state(streamed), export_state(at_once)
+    del state["clock"], expected["clock"]
+    assert state == expected and [c["id"] for c in state["conversations"]] == ["convo_one", "convo_two"]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"account": "nobody"}, "conversations[30].account: no account 'nobody'"),
+        ({"agent_number": "+15552220099"}, "conversations[30].agent_number: +15552220099 is not a number of acme"),
+        ({"id": "convo_3"}, "conversations[30].id: convo_3 is used twice"),
+        ({"user_number": "+15553330003"}, "conversations[30].is_active: +15553330003 and +15552220010 already have"),
+    ],
+)
+def test_an_inconsistency_in_the_middle_of_a_seed_file_is_named_and_nothing_is_added(
+    tmp_path: Path, change: dict[str, Any], expected: str
+) -> None:
+    document = _many(60)
+    document["accounts"] = [*document["accounts"], {"name": "late", "api_key": "sk-late"}]
+    document["conversations"][30].update(change)
+    path = tmp_path / "seed.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    store = create_app().extensions[EXTENSION]
+    before = export_state(store)
+    with pytest.raises(ValueError, match=r"seed\.json: ") as raised:
+        seed_file(store, path)
+    assert expected in str(raised.value)
+    assert export_state(store)["accounts"] == before["accounts"] and not store.conversations
+
+
+def test_a_field_error_after_an_inconsistency_is_what_a_seed_file_reports(tmp_path: Path) -> None:
+    document = _many(60)
+    document["conversations"][10]["account"] = "nobody"  # inconsistent, but every field is valid
+    del document["conversations"][40]["messages"][0]["created_at"]
+    document["conversations"][50]["user_number"] = "+1555"
+    path = tmp_path / "seed.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    store = create_app().extensions[EXTENSION]
+    with pytest.raises(ValueError) as raised:
+        seed_file(store, path)
+    message = str(raised.value)
+    assert "conversations[40].messages[0].created_at: is required" in message
+    assert "conversations[50].user_number: must be a possible E.164" in message
+    assert "nobody" not in message and not store.conversations
