@@ -83,8 +83,8 @@ class SeedLoad:
 
     label: str
     conversations: int
-    read_validate: float
-    build: float
+    read_build: float
+    numbers: float
     store: float
     cpu: float
     resident: float
@@ -93,7 +93,7 @@ class SeedLoad:
     @property
     def total(self) -> float:
         """All three phases."""
-        return self.read_validate + self.build + self.store
+        return self.read_build + self.numbers + self.store
 
 
 def load_seed(path: Path, label: str) -> SeedLoad:
@@ -111,7 +111,7 @@ def load_seed(path: Path, label: str) -> SeedLoad:
     cpu = time.process_time() - cpu_began
     gc.collect()
     resident = (rss_bytes() - resident_before) / count
-    result = SeedLoad(label, count, timings["read"], timings["build"], timings["store"], cpu, resident)
+    result = SeedLoad(label, count, timings["read"], timings["numbers"], timings["store"], cpu, resident)
     del store
     gc.collect()
     return result
@@ -162,7 +162,7 @@ def print_seed_loads(conversations: int) -> None:
     for seed_path, label in ((BUSY_SEED, "busy_account.yaml (5,000, YAML)"), (path, f"{conversations:,} x 3 (JSON)")):
         result = load_seed(seed_path, label)
         print(
-            f"  {result.label:34} {result.read_validate:13.2f} {result.build:7.2f} {result.store:7.2f} "
+            f"  {result.label:34} {result.read_build:13.2f} {result.numbers:7.2f} {result.store:7.2f} "
             f"{result.total:7.2f} {result.cpu:7.2f} {result.resident:7,.0f}"
         )
     took, cpu = serve_with_seed(path)

@@ -84,7 +84,7 @@ def read_file(path: str | Path, *, remember: bool = False) -> Snapshot:
     Raises:
         ValueError: unreadable, malformed or invalid, naming the file and each bad field.
     """
-    try:
+    with _naming(path):
         stat = os.stat(path)
         key = (os.path.abspath(path), stat.st_mtime_ns, stat.st_size)
         if remember and key in _REMEMBERED:
@@ -94,10 +94,6 @@ def read_file(path: str | Path, *, remember: bool = False) -> Snapshot:
             validate = _validator(path)
             snapshot = _first_pass(validate, numbers)
             _settle(validate, numbers)
-    except OSError as exc:
-        raise ValueError(f"{path}: {exc.strerror or exc}") from None
-    except ValidationError as exc:
-        raise ValueError(f"{path}: {_problems(exc)}") from None
     if remember:
         _REMEMBERED[key] = snapshot
         while len(_REMEMBERED) > REMEMBERED_FILES:
@@ -112,26 +108,36 @@ def seed_file(store: Store, path: str | Path, timings: dict[str, float] | None =
     (`STREAMED_SNAPSHOT`), so the file never exists as models all at once, and its phone numbers are judged
     in the helper process meanwhile; the verdicts are awaited only before anything reaches the store. The
     errors are `read_file`'s, then `seed`'s. `timings`, when given, receives `read` (read, validate and
-    build, which go together), `build` (the wait for the numbers' verdicts) and `store`.
+    build, which go together), `numbers` (the wait for the numbers' verdicts) and `store`.
 
     Raises:
         ValueError: unreadable, malformed, invalid or inconsistent, naming the file and each bad field
             (nothing is added then).
     """
     began = time.perf_counter()
+    with _naming(path), store.lock, no_collection(), NumberChecks() as numbers:
+        seeding = _Seeding(store)
+        validate = _validator(path)
+        _first_pass(validate, numbers, {STREAMED_SNAPSHOT: seeding})
+        read_at = time.perf_counter()
+        _settle(validate, numbers)  # a bad phone number is told before an inconsistency, as `read_file` would
+        settled_at = time.perf_counter()
+        count = seeding.finish()
+        give_back_memory()
+        if timings is not None:
+            timings.update(read=read_at - began, numbers=settled_at - read_at, store=time.perf_counter() - settled_at)
+        return count
+
+
+@contextmanager
+def _naming(path: str | Path) -> Iterator[None]:
+    """Turn what reading or loading a seed or snapshot file raises into a `ValueError` naming the file.
+
+    Raises:
+        ValueError: `path: ` then the system's reason, each bad field, or each inconsistency.
+    """
     try:
-        with store.lock, no_collection(), NumberChecks() as numbers:
-            seeding = _Seeding(store)
-            validate = _validator(path)
-            _first_pass(validate, numbers, {STREAMED_SNAPSHOT: seeding})
-            read_at = time.perf_counter()
-            _settle(validate, numbers)  # a bad phone number is told before an inconsistency, as `read_file` would
-            settled_at = time.perf_counter()
-            count = seeding.finish()
-            give_back_memory()
-            if timings is not None:
-                timings.update(read=read_at - began, build=settled_at - read_at, store=time.perf_counter() - settled_at)
-            return count
+        yield
     except OSError as exc:
         raise ValueError(f"{path}: {exc.strerror or exc}") from None
     except ValidationError as exc:
@@ -259,10 +265,8 @@ def load_file(store: Store, path: str | Path) -> None:
     Raises:
         ValueError: the file is unreadable, malformed or inconsistent, naming it.
     """
-    try:
+    with _naming(path):
         restore(store, read_file(path))
-    except ApiError as exc:
-        raise ValueError(f"{path}: " + "; ".join(message for _, message in exc.problems)) from None
 
 
 def restore(store: Store, snapshot: Snapshot) -> None:
@@ -286,26 +290,18 @@ def restore(store: Store, snapshot: Snapshot) -> None:
             store.clock.set(_ms(snapshot.clock.now), frozen=snapshot.clock.frozen)
 
 
-def seed(store: Store, snapshot: Snapshot, timings: dict[str, float] | None = None) -> int:
+def seed(store: Store, snapshot: Snapshot) -> int:
     """Add a seed's accounts (those not known yet) and conversations; return how many conversations.
-
-    `timings`, when given, receives the seconds spent building the state's objects (`build`) and adding
-    them to the store's indexes (`store`).
 
     Raises:
         ApiError: the seed is inconsistent with itself or with the mock (nothing is changed then).
     """
     with store.lock, no_collection():
-        began = time.perf_counter()
         seeding = _Seeding(store)
         seeding.accounts(snapshot.accounts)
         for record in snapshot.conversations:
             seeding.conversation(record)
-        built_at = time.perf_counter()
-        count = seeding.finish()
-        if timings is not None:
-            timings.update(build=built_at - began, store=time.perf_counter() - built_at)
-        return count
+        return seeding.finish()
 
 
 class _Seeding:
