@@ -197,12 +197,9 @@ def _offsets(texts: list[str], first: int) -> Iterator[int]:
     return accumulate(map(operator.add, map(len, texts[:-1]), repeat(1)), initial=first)
 
 
-def _starts(texts: list[str], first: int) -> array:
-    """`_offsets` in an array: 4 bytes a text while the joined string is under 2 GiB, else 8."""
-    try:
-        return array("i", _offsets(texts, first))
-    except OverflowError:
-        return array("q", _offsets(texts, first))
+def _compact(offsets: array) -> array:
+    """Rising offsets (8 bytes each) in 4 bytes each while the last is under 2 GiB, else as they are."""
+    return offsets if offsets and offsets[-1] >= 2**31 else array("i", offsets)
 
 
 class TextColumn:
@@ -295,7 +292,7 @@ class TextColumn:
                 pieces.append(_SEPARATOR.join(texts) + _SEPARATOR)
                 end += len(pieces[-1])
             self._joined = "".join(pieces)
-            self._starts = offsets if offsets and offsets[-1] >= 2**31 else array("i", offsets)
+            self._starts = _compact(offsets)
             self._clean = self._joined.count(_SEPARATOR) == len(values) + 1  # no text holds the separator
         return self._joined if self._clean else None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from array import array
 from unittest.mock import patch
 
 from bland_sms_mock.mock_server import orders, query
@@ -164,5 +165,7 @@ def test_instant_text_search_follows_a_changed_instant() -> None:
 
 def test_text_offsets_past_two_gib_are_kept_whole() -> None:
     """A text column keeps its offsets in 4 bytes while they fit, and in 8 (not wrapped) past 2 GiB."""
-    assert orders._starts(["ab", "c"], 10).tolist() == [10, 13] and orders._starts(["a"], 0).itemsize == 4
-    assert orders._starts(["ab", "c"], 2**31 - 2).tolist() == [2**31 - 2, 2**31 + 1]
+    small = orders._compact(array("q", [10, 13]))
+    assert small.tolist() == [10, 13] and small.itemsize == 4
+    big = orders._compact(array("q", [2**31 - 2, 2**31 + 1]))
+    assert big.tolist() == [2**31 - 2, 2**31 + 1] and big.itemsize == 8
