@@ -363,8 +363,9 @@ def select(account: Account, params: ListQuery, filters: list[Filter]) -> tuple[
                 tests[n] = _within(field_order, *found)
     for n, spec in enumerate(filters):
         tests.setdefault(n, compile_filter(spec))
-    cost = sum(1 if n in (run[1] for run in runs) else _cost(spec) for n, spec in enumerate(filters))
-    unanswered = [n for n in range(len(filters)) if all(n != run[1] for run in runs)]
+    answered = {run[1] for run in runs}
+    cost = sum(1 if n in answered else _cost(spec) for n, spec in enumerate(filters))
+    unanswered = [n for n in range(len(filters)) if n not in answered]
     shortest = min(runs, key=lambda run: run[0]) if runs else None
     # A run drives unless it holds much of the account and a filter no order answers can make one fast pass.
     if shortest is not None and (not unanswered or shortest[0] * 8 <= len(account.conversations)):
